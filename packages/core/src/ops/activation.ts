@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UnknownNameError } from '../errors';
+
+export type ActivationName =
+  | 'linear'
+  | 'relu'
+  | 'relu6'
+  | 'sigmoid'
+  | 'tanh'
+  | 'silu'
+  | 'swish'
+  | 'hardsigmoid'
+  | 'hardswish'
+  | 'gelu'
+  | 'gelu_tanh';
+
+export const relu = (x: tf.Tensor): tf.Tensor => tf.relu(x);
+export const relu6 = (x: tf.Tensor): tf.Tensor => tf.relu6(x);
+export const sigmoid = (x: tf.Tensor): tf.Tensor => tf.sigmoid(x);
+export const tanh = (x: tf.Tensor): tf.Tensor => tf.tanh(x);
+/** `x · sigmoid(x)` (also called swish). */
+export const silu = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+export const swish = silu;
+/** PyTorch's hardsigmoid: `relu6(x + 3) / 6`. */
+export const hardsigmoid = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
+/** PyTorch's hardswish: `x · relu6(x + 3) / 6`. */
+export const hardswish = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(x, hardsigmoid(x)));
+
+/** GELU, exact (`0.5·x·(1 + erf(x/√2))`) or PyTorch's `approximate='tanh'` form. */
+export function gelu(x: tf.Tensor, approximate: 'none' | 'tanh' = 'none'): tf.Tensor {
+  return tf.tidy(() => {
+    if (approximate === 'tanh') {
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    }
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
+  });
+}
+
+const activations: Record<ActivationName, (x: tf.Tensor) => tf.Tensor> = {
+  linear: (x) => x,
+  relu,
+  relu6,
+  sigmoid,
+  tanh,
+  silu,
+  swish,
+  hardsigmoid,
+  hardswish,
+  gelu: (x) => gelu(x),
+  gelu_tanh: (x) => gelu(x, 'tanh'),
+};
+
+export const activationNames = Object.keys(activations) as ActivationName[];
+
+/** Applies an activation by name; `'linear'` returns `x` itself. */
+export function activation<T extends tf.Tensor>(x: T, name: ActivationName = 'linear'): T {
+  const fn = activations[name];
+  if (!fn) throw new UnknownNameError('activation', String(name), activationNames);
+  return fn(x) as T;
+}

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { OptionError, ShapeError } from '../errors';
+import { convOutputSize } from '../formulas';
+import { assertRank, type Pair, shapeString, toPair } from '../validate';
+import { activation as applyActivation, type ActivationName } from './activation';
+
+export type Padding = number | [number, number] | 'same' | 'valid';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  /** Symmetric zero padding like `nn.Conv2d(padding=…)`; `'same'` pads like PyTorch (stride 1 only). */
+  padding?: Padding;
+  dilation?: number | [number, number];
+  groups?: number;
+  /** Bias `[out]`, added before the activation. */
+  bias?: tf.Tensor1D | null;
+  /** Activation fused after the bias. */
+  activation?: ActivationName;
+}
+
+/** [top, bottom, left, right] padding in PyTorch's convention. */
+function resolvePadding(where: string, padding: Padding, kernel: Pair, dilation: Pair, stride: Pair): [number, number, number, number] {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) {
+      throw new OptionError(where, `padding 'same' needs stride 1 (as in PyTorch), got stride [${stride.join(',')}]`);
+    }
+    const total = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
+    const top = Math.floor(total[0] / 2);
+    const left = Math.floor(total[1] / 2);
+    return [top, total[0] - top, left, total[1] - left];
+  }
+  const [ph, pw] = toPair(where, 'padding', padding, 0);
+  return [ph, ph, pw, pw];
+}
+
+/** Inserts `d-1` zeros between kernel taps so a dilated conv runs (and differentiates) as a plain one. */
+function dilateKernel(w: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
+  const [kh, kw, cin, cout] = w.shape;
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, cin, cout]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  const grid: tf.Tensor4D = tf.reshape(spread, [kh * dh, kw * dw, cin, cout]);
+  return tf.slice(grid, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
+}
+
+/**
+ * 2-D convolution with PyTorch's semantics on NHWC tensors.
+ * `x` is `[N,H,W,C_in]`; `weight` is `[kh,kw,C_in/groups,C_out]` (tfjs layout of `nn.Conv2d.weight`).
+ */
+export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptions = {}): tf.Tensor4D {
+  const where = 'conv2d';
+  assertRank(where, 'input', x, 4, 'NHWC [N,H,W,C]');
+  assertRank(where, 'weight', weight, 4, '[kh,kw,C_in/groups,C_out]');
+  const stride = toPair(where, 'stride', options.stride ?? 1, 1);
+  const dilation = toPair(where, 'dilation', options.dilation ?? 1, 1);
+  const groups = options.groups ?? 1;
+  const [kh, kw, cinPerGroup, cout] = weight.shape;
+  const cin = x.shape[3];
+  if (!Number.isInteger(groups) || groups < 1) throw new OptionError(where, `groups must be a positive integer, got ${groups}`);
+  if (cinPerGroup * groups !== cin) {
+    throw new ShapeError(
+      where,
+      `input has ${cin} channels but weight ${shapeString(weight.shape)} with groups=${groups} expects ${cinPerGroup * groups}`,
+    );
+  }
+  if (cout % groups !== 0) throw new ShapeError(where, `out channels (${cout}) must be divisible by groups (${groups})`);
+  const bias = options.bias ?? null;
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== cout)) {
+    throw new ShapeError(where, `bias must have shape [${cout}], got ${shapeString(bias.shape)}`);
+  }
+  const [top, bottom, left, right] = resolvePadding(where, options.padding ?? 0, [kh, kw], dilation, stride);
+  const outH = convOutputSize(x.shape[1] + top + bottom, kh, { stride: stride[0], dilation: dilation[0] });
+  const outW = convOutputSize(x.shape[2] + left + right, kw, { stride: stride[1], dilation: dilation[1] });
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for kernel ${kh}x${kw} (dilation ${dilation}, padding ${top},${left}): output would be ${outH}x${outW}`);
+  }
+  const act = options.activation ?? 'linear';
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+
+  return tf.tidy((): tf.Tensor4D => {
+    const w = dilation[0] > 1 || dilation[1] > 1 ? dilateKernel(weight, dilation) : weight;
+    // tfjs computes the gradient of fused convs only for linear and relu.
+    const fusable = act === 'linear' || act === 'relu';
+    if (groups === 1) {
+      if (fusable) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
+      return applyActivation(addBias(tf.conv2d(x, w, stride, pad), bias), act);
+    }
+    if (groups === cin && cinPerGroup === 1) {
+      const depthwise = tf.reshape(w, [w.shape[0], w.shape[1], cin, cout / cin]) as tf.Tensor4D;
+      return applyActivation(addBias(tf.depthwiseConv2d(x, depthwise, stride, pad), bias), act);
+    }
+    const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
+    const ws = tf.split(w, groups, 3) as tf.Tensor4D[];
+    const y: tf.Tensor4D = tf.concat(xs.map((xg, g) => tf.conv2d(xg, ws[g], stride, pad)), 3);
+    return applyActivation(addBias(y, bias), act);
+  });
+}
+
+function addBias(y: tf.Tensor4D, bias: tf.Tensor1D | null): tf.Tensor4D {
+  return bias ? tf.add(y, bias) : y;
+}
+
+export interface DepthwiseConv2dOptions extends Omit<Conv2dOptions, 'groups'> {}
+
+/**
+ * Depthwise convolution (`nn.Conv2d(C, C·m, k, groups=C)`): `weight` is `[kh,kw,C,m]`.
+ */
+export function depthwiseConv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: DepthwiseConv2dOptions = {}): tf.Tensor4D {
+  assertRank('depthwiseConv2d', 'weight', weight, 4, '[kh,kw,C,multiplier]');
+  const [kh, kw, c, m] = weight.shape;
+  return tf.tidy(() => conv2d(x, tf.reshape(weight, [kh, kw, 1, c * m]), { ...options, groups: c }));
+}
