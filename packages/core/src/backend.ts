@@ -34,6 +34,7 @@ export async function selectBackend(preferences: readonly string[] | string): Pr
   const names = typeof preferences === 'string' ? [preferences] : [...preferences];
   if (names.length === 0) throw new BackendError('selectBackend', 'no backend names given');
   const attempts: BackendAttempt[] = [];
+  const previous = tf.engine().backendName;
   for (const name of names) {
     if (!tf.findBackendFactory(name)) {
       if (!(knownBackends as readonly string[]).includes(name)) throw new UnknownNameError('selectBackend', name, [...knownBackends]);
@@ -53,6 +54,8 @@ export async function selectBackend(preferences: readonly string[] | string): Pr
     }
     attempts.push({ name, ok: false, reason: ok ? `tfjs reports '${tf.getBackend()}' instead` : reason });
   }
+  // A failed initialisation can leave tfjs pointing at the broken backend: go back.
+  if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   const why = attempts.map((a) => `${a.name} (${a.reason})`).join('; ');
   throw new BackendError('selectBackend', `none of the backends could be used: ${why}`);
 }
