@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module } from '@convkit/core';
+
+/** `nn.Sequential`: children named `0`, `1`, … run in order. */
+export class Sequential extends Module {
+  private count = 0;
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  override get typeName(): string {
+    return 'Sequential';
+  }
+
+  /** Adds a module under the next index. */
+  append(module: Module): this {
+    this.registerModule(String(this.count++), module);
+    return this;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** The child at an index (negative counts from the end). */
+  at(index: number): Module {
+    return this.getModule(String(index < 0 ? this.count + index : index));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.children().reduce((y, m) => m.forward(y), x));
+  }
+}

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { logSoftmax, StateDictError } from '@convkit/core';
+import { BatchNorm2d, Dropout2d } from '@convkit/regularization';
+import { describe, expect, it } from 'vitest';
+import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from './index';
+
+interface Fixture {
+  paramCount: number;
+  initial: Record<string, EncodedTensor>;
+  inputs: EncodedTensor[];
+  labels: number[][];
+  evalLogits: EncodedTensor;
+  trainLogits: EncodedTensor;
+  lossesPerStep: number[];
+  gradsStep1: Record<string, EncodedTensor>;
+  afterSteps: Record<string, EncodedTensor>;
+  lr: number;
+}
+
+const fx = readJson<Fixture>(new URL('./__fixtures__/small-cnn.json', import.meta.url));
+
+/** The same network as the fixture script's SmallCNN, built from convkit layers. */
+function smallCnn(): Sequential {
+  const features = new Sequential(
+    new Conv2d(1, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    new Conv2d(8, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    new Dropout2d(0),
+  );
+  const model = new Sequential(features, new Flatten(), new Linear(16 * 3 * 3, 5));
+  return model;
+}
+
+/** Maps our Sequential paths to the fixture's module names (features.*, classifier.*). */
+const ourKey = (k: string) => k.replace(/^features\./, '0.').replace(/^classifier\./, '2.');
+const theirKey = (k: string) => k.replace(/^0\./, 'features.').replace(/^2\./, 'classifier.');
+
+function load(model: Sequential, dict: Record<string, EncodedTensor>): void {
+  const tensors = Object.fromEntries(Object.entries(dict).map(([k, v]) => [ourKey(k), toTensor(v)]));
+  model.loadStateDict(tensors);
+  tf.dispose(Object.values(tensors));
+}
+
+function crossEntropy(logits: tf.Tensor, labels: number[]): tf.Scalar {
+  const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1] as number);
+  return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+describe('a small CNN built from convkit layers matches PyTorch', () => {
+  it('has the same state-dict keys, shapes and parameter count', () => {
+    const model = smallCnn();
+    const ours = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [theirKey(k), v.shape]));
+    const theirs = Object.fromEntries(Object.entries(fx.initial).map(([k, v]) => [k, v.shape]));
+    expect(ours).toEqual(theirs);
+    expect(Object.keys(ours)).toEqual(Object.keys(theirs)); // same order too
+    expect(model.numParameters()).toBe(fx.paramCount);
+    expect(model.summary([1, 12, 12, 1]).totalParams).toBe(fx.paramCount);
+    model.dispose();
+  });
+
+  it('evaluation and training forward passes', () => {
+    const model = smallCnn();
+    load(model, fx.initial);
+    const x = toTensor(fx.inputs[0]);
+    expectNoLeaks(() => {
+      const evalLogits = model.predict(x);
+      expectClose(evalLogits, fx.evalLogits);
+      model.train();
+      const trainLogits = model.forward(x);
+      expectClose(trainLogits, fx.trainLogits);
+      tf.dispose([evalLogits, trainLogits]);
+    });
+    tf.dispose(x);
+    model.dispose();
+  });
+
+  it('gradients of every parameter, then parameters and running stats after 3 SGD steps', () => {
+    const model = smallCnn();
+    load(model, fx.initial);
+    model.train();
+    const named = model.namedParameters();
+    for (let step = 0; step < 3; step++) {
+      const x = toTensor(fx.inputs[step]);
+      const before = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), fx.labels[step]));
+      expect(value.dataSync()[0]).toBeCloseTo(fx.lossesPerStep[step], 4);
+      if (step === 0) {
+        for (const [key, v] of named) expectClose(grads[v.name], fx.gradsStep1[theirKey(key)], { rtol: 1e-3, atol: 1e-5 });
+      }
+      tf.tidy(() => {
+        for (const [, v] of named) v.assign(tf.sub(v, tf.mul(grads[v.name], fx.lr)));
+      });
+      tf.dispose([value, ...Object.values(grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    }
+    const after = model.stateDict();
+    for (const [key, expected] of Object.entries(fx.afterSteps)) {
+      if (key.endsWith('num_batches_tracked')) expect(after[ourKey(key)].dataSync()[0]).toBe(expected.data[0]);
+      else expectClose(after[ourKey(key)], expected, { rtol: 1e-3, atol: 1e-5 });
+    }
+    model.dispose();
+  });
+});
+
+describe('loadStateDict', () => {
+  it('strict mode lists every missing, unexpected and mis-shaped key at once and writes nothing', () => {
+    const model = smallCnn();
+    const before = Array.from(model.stateDict()['0.0.weight'].dataSync());
+    const dict: Record<string, tf.Tensor> = { ...model.stateDict() };
+    delete dict['0.1.running_var'];
+    dict['0.0.weight'] = tf.fill([3, 3, 1, 8], 5);
+    dict['0.4.weight'] = tf.zeros([3, 3, 8, 15]);
+    dict['extra.weight'] = tf.zeros([1]);
+    let error: StateDictError | undefined;
+    try {
+      model.loadStateDict(dict);
+    } catch (e) {
+      error = e as StateDictError;
+    }
+    expect(error).toBeInstanceOf(StateDictError);
+    expect(error?.missing).toEqual(['0.1.running_var']);
+    expect(error?.unexpected).toEqual(['extra.weight']);
+    expect(error?.mismatched).toEqual([{ key: '0.4.weight', expected: [3, 3, 8, 16], actual: [3, 3, 8, 15] }]);
+    expect(error?.message).toMatch(/shape mismatch for 0\.4\.weight: expected \[3,3,8,16\], got \[3,3,8,15\]/);
+    expect(Array.from(model.stateDict()['0.0.weight'].dataSync())).toEqual(before);
+    tf.dispose([dict['0.0.weight'], dict['0.4.weight'], dict['extra.weight']]);
+    model.dispose();
+  });
+
+  it('non-strict mode loads what fits and reports the rest', () => {
+    const model = smallCnn();
+    const w = tf.fill([3, 3, 1, 8], 0.5);
+    const result = model.loadStateDict({ '0.0.weight': w, other: w }, { strict: false });
+    expect(result.unexpected).toEqual(['other']);
+    expect(result.missing.length).toBe(Object.keys(model.stateDict()).length - 1);
+    expect(model.stateDict()['0.0.weight'].dataSync()[0]).toBe(0.5);
+    w.dispose();
+    model.dispose();
+  });
+});

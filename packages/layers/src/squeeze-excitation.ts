@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Generator, Module } from '@convkit/core';
+import { ReLU, Sigmoid } from './activations';
+import { Conv2d } from './conv2d';
+import { AdaptiveAvgPool2d } from './pooling';
+
+export interface SqueezeExcitationOptions {
+  activation?: () => Module;
+  scaleActivation?: () => Module;
+  generator?: number | Generator;
+}
+
+/**
+ * torchvision's `SqueezeExcitation`: global average → `fc1` (1×1 conv) → activation → `fc2`
+ * → sigmoid, and the input is scaled per channel by the result.
+ */
+export class SqueezeExcitation extends Module {
+  readonly avgpool = this.registerModule('avgpool', new AdaptiveAvgPool2d(1));
+  readonly fc1: Conv2d;
+  readonly fc2: Conv2d;
+  readonly activation: Module;
+  readonly scaleActivation: Module;
+
+  constructor(inputChannels: number, squeezeChannels: number, { activation = () => new ReLU(), scaleActivation = () => new Sigmoid(), generator }: SqueezeExcitationOptions = {}) {
+    super();
+    this.fc1 = this.registerModule('fc1', new Conv2d(inputChannels, squeezeChannels, 1, { generator }));
+    this.fc2 = this.registerModule('fc2', new Conv2d(squeezeChannels, inputChannels, 1, { generator }));
+    this.activation = this.registerModule('activation', activation());
+    this.scaleActivation = this.registerModule('scale_activation', scaleActivation());
+  }
+
+  override get typeName(): string {
+    return 'SqueezeExcitation';
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const squeezed = this.avgpool.forward(x);
+      const scale = this.scaleActivation.forward(this.fc2.forward(this.activation.forward(this.fc1.forward(squeezed))));
+      return tf.mul(x, scale);
+    });
+  }
+}
