@@ -6,6 +6,7 @@ export * from './formulas';
 export * from './random';
 export { init } from './init';
 export { Module, type StateDict, type LoadResult } from './module';
+export { ImageClassifier, type ClassifierOptions, type WeightsEntry, type EvalTransforms } from './classifier';
 export type { ModelSummary, SummaryRow } from './summary';
 export { selectBackend, registerBackendDetails, knownBackends, type BackendReport, type BackendAttempt } from './backend';
 export { shapeString, toPair, type Pair } from './validate';

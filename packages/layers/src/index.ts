@@ -6,3 +6,4 @@ export { Activation, ReLU, ReLU6, SiLU, Sigmoid, Tanh, Hardswish, Hardsigmoid, G
 export { Sequential } from './sequential';
 export { ConvNormActivation, type ConvNormActivationOptions } from './conv-norm-activation';
 export { SqueezeExcitation, type SqueezeExcitationOptions } from './squeeze-excitation';
+export { initializeModel, type InitScheme } from './init';

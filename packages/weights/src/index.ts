@@ -1,0 +1,16 @@
+export { FetchError, IntegrityError } from './errors';
+export type { SourceDType } from './dtypes';
+export type { Layout, RawTensor, WeightFile, WeightFormat } from './weight-file';
+export { parseSafetensors, readSafetensors } from './safetensors-read';
+export { writeSafetensors, encodeSafetensors, type RawEntry } from './safetensors-write';
+export { parsePth } from './pth';
+export { parseTfjsManifest, planTfjsManifest, type ShardLoader } from './tfjs-manifest';
+export { detectFormat, parseWeights } from './parse';
+export { chooseConversion, applyConversion, convertedShape, type Conversion, type FlattenedInput } from './layout';
+export { fetchWeights, type FetchProgress, type FetchWeightsOptions } from './fetch-weights';
+export { defaultCacheDir, directoryCache, cacheStorage, type WeightsCache } from './cache';
+export { sha256Hex, hashPrefixFromFileName } from './sha256';
+export { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
+export { loadWeights, applyWeights, type ApplyWeightsOptions, type LoadWeightsOptions, type LoadWeightsResult, type LoadProgress, type KeyPattern } from './load-weights';
+export { inspectWeights, convertPthToSafetensors, type WeightsInspection } from './inspect';
+export { saveWeights } from './save-weights';

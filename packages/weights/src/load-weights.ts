@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Module, StateDictError } from '@convkit/core';
+import { tfjsDType } from './dtypes';
+import { applyConversion, chooseConversion, type Conversion, convertedShape, type FlattenedInput, sameShape } from './layout';
+import { openWeights, type OpenWeightsOptions, type WeightSource } from './source';
+import type { FetchProgress } from './fetch-weights';
+import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
+
+export type KeyPattern = string | RegExp;
+
+export type LoadProgress =
+  | ({ phase: 'download' } & FetchProgress)
+  | { phase: 'load'; loaded: number; total: number; key: string };
+
+export interface LoadWeightsOptions extends Omit<OpenWeightsOptions, 'onProgress'> {
+  /** Report missing and unexpected keys as errors (default true). Shape mismatches always are. */
+  strict?: boolean;
+  /** Keys to leave out on both sides: exact keys or dotted prefixes (`'fc'`), or RegExps. */
+  ignore?: KeyPattern | KeyPattern[];
+  /** Maps a file key to a module key; return null to drop the tensor. Applied after `module.` stripping. */
+  rename?: (key: string) => string | null | undefined;
+  /**
+   * Module prefixes (e.g. `['fc']`, `['classifier']`) whose tensors may differ in shape — a new
+   * head size. Those keys keep their initial values and are listed in `result.skipped`.
+   */
+  allowHeadMismatch?: string[];
+  onProgress?: (event: LoadProgress) => void;
+}
+
+export interface LoadWeightsResult {
+  format: WeightFormat;
+  /** Module keys that received a tensor. */
+  loaded: string[];
+  /** Head keys left at their initial values because of `allowHeadMismatch`. */
+  skipped: { key: string; expected: number[]; actual: number[] }[];
+  /** Module keys with no tensor in the file (only possible with strict: false, or num_batches_tracked). */
+  missing: string[];
+  /** File keys the module has no place for (strict: false). */
+  unexpected: string[];
+  /** Keys dropped by `ignore` or `rename`. */
+  ignored: string[];
+}
+
+// Tensors are created and copied into the module in batches of about this many bytes, so the
+// peak memory of a load is the model plus one batch, not two models.
+const BATCH_BYTES = 64 * 1024 * 1024;
+
+function matchesAny(key: string, patterns: KeyPattern[]): boolean {
+  return patterns.some((p) => (typeof p === 'string' ? key === p || key.startsWith(`${p}.`) : p.test(key)));
+}
+
+/** Loads weights from any source into a convkit module, converting PyTorch layouts to tfjs ones. */
+export async function loadWeights(model: Module, source: WeightSource, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+  const onProgress = options.onProgress;
+  const file = await openWeights(source, { ...options, onProgress: onProgress && ((e) => onProgress({ phase: 'download', ...e })) });
+  return applyWeights(model, file, options);
+}
+
+export type ApplyWeightsOptions = Pick<LoadWeightsOptions, 'strict' | 'ignore' | 'rename' | 'allowHeadMismatch' | 'onProgress'>;
+
+/** The synchronous half of `loadWeights`, for a file already parsed (parseWeights / parseTfjsManifest). */
+export function applyWeights(model: Module, file: WeightFile, options: ApplyWeightsOptions = {}): LoadWeightsResult {
+  const { strict = true, rename, allowHeadMismatch = [], onProgress } = options;
+  const ignore = options.ignore === undefined ? [] : Array.isArray(options.ignore) ? options.ignore : [options.ignore];
+  const own = model.stateDict();
+  const flattened = new Map<string, FlattenedInput>();
+  for (const [path, m] of model.namedModules()) {
+    const f = (m as unknown as { flattenedInput?: FlattenedInput }).flattenedInput;
+    if (f) flattened.set(path, f);
+  }
+  // DataParallel saves every key under `module.`; strip it only when all keys have it.
+  const strip = file.tensors.length > 0 && file.tensors.every((t) => t.key.startsWith('module.'));
+  const ignored: string[] = [];
+  const byKey = new Map<string, RawTensor>();
+  for (const t of file.tensors) {
+    const base = strip ? t.key.slice('module.'.length) : t.key;
+    const key = rename ? rename(base) : base;
+    if (!key || matchesAny(key, ignore)) ignored.push(t.key);
+    else byKey.set(key, t);
+  }
+
+  const plan: { key: string; tensor: RawTensor; conversion: Conversion }[] = [];
+  const skipped: LoadWeightsResult['skipped'] = [];
+  const mismatched: { key: string; expected: number[]; actual: number[] }[] = [];
+  const missing = Object.keys(own).filter((k) => !byKey.has(k) && !matchesAny(k, ignore));
+  const unexpected = [...byKey.keys()].filter((k) => !(k in own));
+  for (const [key, target] of Object.entries(own)) {
+    const tensor = byKey.get(key);
+    if (!tensor) continue;
+    const conversion = chooseConversion(tensor.shape, target.shape, file.layout, flattened.get(key.slice(0, key.lastIndexOf('.'))));
+    const actual = convertedShape(tensor.shape, conversion);
+    if (sameShape(actual, target.shape)) plan.push({ key, tensor, conversion });
+    else if (allowHeadMismatch.some((p) => key === p || key.startsWith(`${p}.`))) skipped.push({ key, expected: target.shape, actual });
+    else mismatched.push({ key, expected: target.shape, actual });
+  }
+  // PyTorch's BatchNorm accepts checkpoints from before num_batches_tracked existed; so do we.
+  const required = missing.filter((k) => !k.endsWith('num_batches_tracked'));
+  if (mismatched.length || (strict && (required.length || unexpected.length))) {
+    throw new StateDictError(`loadWeights(${file.name})`, { missing: strict ? required : [], unexpected: strict ? unexpected : [], mismatched });
+  }
+
+  let batch: Record<string, tf.Tensor> = {};
+  let batchBytes = 0;
+  const flush = () => {
+    try {
+      model.loadStateDict(batch, { strict: false });
+    } finally {
+      tf.dispose(Object.values(batch));
+    }
+    batch = {};
+    batchBytes = 0;
+  };
+  try {
+    plan.forEach(({ key, tensor, conversion }, i) => {
+      batch[key] = tf.tidy(() => {
+        const values = tensor.read();
+        // A module must never alias the caller's buffer (a view when no conversion copies it).
+        const owned = conversion.kind === 'as-is' ? values.slice() : values;
+        return applyConversion(tf.tensor(owned, tensor.shape, tfjsDType(tensor.dtype)), conversion);
+      });
+      batchBytes += batch[key].size * 4;
+      if (batchBytes >= BATCH_BYTES) flush();
+      onProgress?.({ phase: 'load', loaded: i + 1, total: plan.length, key });
+    });
+    flush();
+  } catch (e) {
+    tf.dispose(Object.values(batch));
+    throw e;
+  }
+  return { format: file.format, loaded: plan.map((p) => p.key), skipped, missing, unexpected, ignored };
+}

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CACHE = join(ROOT, '.cache', 'torch-fixtures');
+const PYTHON = '/usr/bin/python3';
+
+let available: boolean | undefined;
+
+/** Whether `/usr/bin/python3` has torch and torchvision (CI installs them; they must be there). */
+export function torchAvailable(): boolean {
+  if (available === undefined) {
+    available = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+    if (!available && process.env.CI) throw new Error('CI needs /usr/bin/python3 with torch and torchvision (python3-torch, python3-torchvision)');
+  }
+  return available;
+}
+
+export interface TorchReference {
+  numParams: number;
+  /** torchvision's state dict, already in tfjs layouts. */
+  state: Record<string, tf.Tensor>;
+  input: tf.Tensor;
+  logits: tf.Tensor;
+  dispose(): void;
+}
+
+/** Generates (once, cached) and reads PyTorch's reference for a torchvision model. */
+export function torchReference(model: string, { size = 64, seed = 0, batch = 2, extra = [] as string[] } = {}): TorchReference {
+  const tag = extra.length ? `-${extra.join('').replace(/-/g, '')}` : '';
+  const dir = join(CACHE, `${model}${tag}`);
+  const stem = join(dir, `${model}-${size}-${seed}`);
+  if (!existsSync(`${stem}.bin`) || !existsSync(`${stem}.json`)) {
+    execFileSync(PYTHON, [join(ROOT, 'scripts/fixtures/architectures.py'), model, '--size', String(size), '--seed', String(seed), '--batch', String(batch), '--out', dir, ...extra], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  const header = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { numParams: number; tensors: Record<string, { shape: number[]; offset: number }> };
+  const bytes = readFileSync(`${stem}.bin`);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, { shape, offset }] of Object.entries(header.tensors)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(bytes.buffer, bytes.byteOffset + offset, size);
+    tensors[name] = tf.tensor(values.slice(), shape, 'float32');
+  }
+  const state = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith('state.')).map(([k, v]) => [k.slice(6), v]));
+  return {
+    numParams: header.numParams,
+    state,
+    input: tensors.input,
+    logits: tensors.logits,
+    dispose: () => tf.dispose(Object.values(tensors)),
+  };
+}
