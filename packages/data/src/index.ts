@@ -1,0 +1,20 @@
+// Browser-safe entry: nothing here imports node:* (see ./node.ts for file-system helpers).
+export { readIdx, encodeIdx, type IdxArray, type IdxTensor } from './idx';
+export { isGzip, maybeGunzip } from './gzip';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, fashionMnistFromIdx, type FashionMnistData, type Split } from './fashion-mnist';
+export type { HWCImage, DecodedImage } from './image';
+export { ArrayDataset, type ArrayDatasetOptions, type Dataset, type Sample } from './dataset';
+export { randperm } from './shuffle';
+export { batches, type Batch, type BatchOptions, type Batches } from './batches';
+export type { Transform } from './transforms/transform';
+export { toTensor } from './transforms/to-tensor';
+export { interpolate, resize, shorterEdgeSize, type InterpolateOptions, type ResizeOptions } from './transforms/resize';
+export type { InterpolationMode } from './transforms/interpolation';
+export { crop, centerCrop } from './transforms/crop';
+export { randomResizedCrop, randomResizedCropBox, type CropBox, type RandomResizedCropOptions } from './transforms/random-resized-crop';
+export { horizontalFlip, randomHorizontalFlip } from './transforms/flip';
+export { normalize, IMAGENET_MEAN, IMAGENET_STD } from './transforms/normalize';
+export { compose } from './transforms/compose';
+export { decodeImageInBrowser, canDecodeInBrowser } from './decode-image-browser';
+export { IMAGENET_CLASSES } from './imagenet-classes';
+export { decodePredictions, decodePredictionsAsync, type DecodePredictionsOptions, type Prediction } from './decode-predictions';
