@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { centerCrop, compose, decodePredictions, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
+import { decodeImage } from '@convkit/data/node';
+import { createModel, modelInfo } from '@convkit/models';
+import { loadWeights } from '@convkit/weights';
+import type { Command } from 'commander';
+import { positiveInt } from '../format';
+
+interface PredictOptions {
+  weights?: string;
+  top: number;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('classify images with an ImageNet model (torchvision preprocessing and class names)')
+    .argument('<model>', 'model name, e.g. resnet50')
+    .argument('<images...>', 'PNG or JPEG files')
+    .option('--weights <source>', "a .pth/.safetensors file, a URL, or 'default' for torchvision's default weights")
+    .option('--top <k>', 'how many classes to show', positiveInt('--top'), 5)
+    .action(async (name: string, images: string[], opts: PredictOptions) => {
+      const info = modelInfo(name);
+      const entry = info.weights[0];
+      const model = createModel(name, { ...(entry?.modelOptions ?? {}) });
+      if (!opts.weights) {
+        console.warn(`no --weights given: ${name} has random weights, so the classes below are meaningless`);
+      } else {
+        const source = opts.weights === 'default' ? entry : opts.weights;
+        const started = performance.now();
+        await loadWeights(model, source, {
+          onProgress: (e: { loaded?: number; total?: number }) => {
+            if (e.total) process.stderr.write(`\rloading weights ${Math.round((100 * (e.loaded ?? 0)) / e.total)}%`);
+          },
+        });
+        process.stderr.write(`\rloaded weights in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+      }
+      const t = entry?.transforms ?? { resizeSize: 256, cropSize: 224, interpolation: 'bilinear' as const, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+      const preprocess = compose([resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }), centerCrop(t.cropSize), normalize(t.mean, t.std)]);
+      for (const file of images) {
+        const predictions = tf.tidy(() => {
+          const x = preprocess(toTensor(decodeImage(readFileSync(file), basename(file))));
+          return decodePredictions(model.predict(x), { topK: opts.top })[0];
+        });
+        console.log(`\n${file}`);
+        for (const p of predictions) console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${p.className} (${p.index})`);
+      }
+      model.dispose();
+    });
+}

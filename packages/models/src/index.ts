@@ -1,0 +1,1 @@
+export { createModel, listModels, modelInfo, type ModelInfo } from './registry';
