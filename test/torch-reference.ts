@@ -24,6 +24,8 @@ export interface TorchReference {
   state: Record<string, tf.Tensor>;
   input: tf.Tensor;
   logits: tf.Tensor;
+  /** `torch.save(model.state_dict())` in PyTorch's layout, when `--pth` was asked for. */
+  pthPath: string;
   dispose(): void;
 }
 
@@ -32,7 +34,8 @@ export function torchReference(model: string, { size = 64, seed = 0, batch = 2, 
   const tag = extra.length ? `-${extra.join('').replace(/-/g, '')}` : '';
   const dir = join(CACHE, `${model}${tag}`);
   const stem = join(dir, `${model}-${size}-${seed}`);
-  if (!existsSync(`${stem}.bin`) || !existsSync(`${stem}.json`)) {
+  const wantsPth = extra.includes('--pth');
+  if (!existsSync(`${stem}.bin`) || !existsSync(`${stem}.json`) || (wantsPth && !existsSync(`${stem}.pth`))) {
     execFileSync(PYTHON, [join(ROOT, 'scripts/fixtures/architectures.py'), model, '--size', String(size), '--seed', String(seed), '--batch', String(batch), '--out', dir, ...extra], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -51,6 +54,7 @@ export function torchReference(model: string, { size = 64, seed = 0, batch = 2, 
     state,
     input: tensors.input,
     logits: tensors.logits,
+    pthPath: `${stem}.pth`,
     dispose: () => tf.dispose(Object.values(tensors)),
   };
 }

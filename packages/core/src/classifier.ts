@@ -32,6 +32,8 @@ export interface WeightsEntry {
   numParams: number;
   /** Some checkpoints need a model option to be set, e.g. GoogLeNet's `transformInput`. */
   modelOptions?: Record<string, unknown>;
+  /** Checkpoint keys the default model does not have, e.g. GoogLeNet's untrained `aux1`/`aux2` heads. */
+  ignore?: string[];
 }
 
 export interface ClassifierOptions {

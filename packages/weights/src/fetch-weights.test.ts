@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, TinyNet } from './__fixtures__/tiny-net';
+import { fixture, Leaf, TinyNet } from './__fixtures__/tiny-net';
 import { FetchError, IntegrityError } from './errors';
 import { fetchWeights, type FetchProgress } from './fetch-weights';
 import { loadWeights, type LoadProgress } from './load-weights';
@@ -123,6 +123,19 @@ describe('loadWeights from a catalog entry', () => {
     expect(existsSync(join(cacheDir, readdirSync(cacheDir)[0]))).toBe(true);
     const bad = { ...entry, url: `${base}/w/plain.pth`, fileName: 'plain.pth', sha256Prefix: '00000000' };
     await expect(loadWeights(model, bad, { cacheDir })).rejects.toThrow(IntegrityError);
+    model.dispose();
+  });
+
+  it("applies the entry's own ignore list (checkpoint keys the default model lacks)", async () => {
+    const cacheDir = freshCache();
+    const model = new TinyNet();
+    // Strictly, a file with keys the model lacks is refused…
+    model.setModule('fc', new Leaf({}));
+    const entry = { url: `${base}/w/${goodName}`, fileName: goodName, sha256Prefix: hash.slice(0, 10) };
+    await expect(loadWeights(model, entry, { cacheDir })).rejects.toThrow(/unexpected keys \(2\): fc\.weight, fc\.bias/);
+    // …unless the catalog entry names them, as GoogLeNet's names its aux heads.
+    const result = await loadWeights(model, { ...entry, ignore: ['fc'] }, { cacheDir });
+    expect(result.ignored).toEqual(['fc.weight', 'fc.bias']);
     model.dispose();
   });
 });

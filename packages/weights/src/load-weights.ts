@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Module, StateDictError } from '@convkit/core';
 import { tfjsDType } from './dtypes';
 import { applyConversion, chooseConversion, type Conversion, convertedShape, type FlattenedInput, sameShape } from './layout';
-import { openWeights, type OpenWeightsOptions, type WeightSource } from './source';
+import { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
 import type { FetchProgress } from './fetch-weights';
 import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
 
@@ -53,7 +53,15 @@ function matchesAny(key: string, patterns: KeyPattern[]): boolean {
 export async function loadWeights(model: Module, source: WeightSource, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   const onProgress = options.onProgress;
   const file = await openWeights(source, { ...options, onProgress: onProgress && ((e) => onProgress({ phase: 'download', ...e })) });
-  return applyWeights(model, file, options);
+  // A catalog entry may name checkpoint keys the model never has (GoogLeNet's untrained aux heads).
+  const entryIgnore = isEntry(source) && Array.isArray(source.ignore) ? (source.ignore as string[]) : [];
+  if (entryIgnore.length === 0) return applyWeights(model, file, options);
+  const own = options.ignore === undefined ? [] : Array.isArray(options.ignore) ? options.ignore : [options.ignore];
+  return applyWeights(model, file, { ...options, ignore: [...own, ...entryIgnore] });
+}
+
+function isEntry(source: WeightSource): source is WeightsEntry {
+  return typeof source === 'object' && source !== null && 'url' in source && !(source instanceof URL);
 }
 
 export type ApplyWeightsOptions = Pick<LoadWeightsOptions, 'strict' | 'ignore' | 'rename' | 'allowHeadMismatch' | 'onProgress'>;

@@ -1,0 +1,193 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
+import { AdaptiveAvgPool2d, ConvNormActivation, initializeModel, Linear, Sequential, SiLU, SqueezeExcitation } from '@convkit/layers';
+import { BatchNorm2d, type BatchNorm2dOptions, Dropout, StochasticDepth } from '@convkit/regularization';
+import catalog from './weights-catalog.json';
+
+// --- helpers ----------------------------------------------------------------------------------
+
+/** torchvision's `_make_divisible`: the nearest multiple of `divisor`, never more than 10 % below `v`. */
+export function makeDivisible(v: number, divisor = 8, minValue = divisor): number {
+  const rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
+  return rounded < 0.9 * v ? rounded + divisor : rounded;
+}
+
+/** One MBConv stage, torchvision's `MBConvConfig` (channels and repeats already scaled). */
+export interface MBConvStage {
+  expandRatio: number;
+  kernel: number;
+  stride: number;
+  inputChannels: number;
+  outChannels: number;
+  numLayers: number;
+}
+
+/** torchvision's `bneck_conf` rows: expand ratio, kernel, stride, in, out, layers (B0 sizes). */
+const bneckConf = [
+  [1, 3, 1, 32, 16, 1],
+  [6, 3, 2, 16, 24, 2],
+  [6, 5, 2, 24, 40, 2],
+  [6, 3, 2, 40, 80, 3],
+  [6, 5, 1, 80, 112, 3],
+  [6, 5, 2, 112, 192, 4],
+  [6, 3, 1, 192, 320, 1],
+] as const;
+
+/** The B0 stages scaled by a width (channels, rounded to multiples of 8) and a depth (repeats, rounded up). */
+export function mbconvStages(widthMult: number, depthMult: number): MBConvStage[] {
+  return bneckConf.map(([expandRatio, kernel, stride, inC, outC, n]) => ({
+    expandRatio,
+    kernel,
+    stride,
+    inputChannels: makeDivisible(inC * widthMult),
+    outChannels: makeDivisible(outC * widthMult),
+    numLayers: Math.ceil(n * depthMult),
+  }));
+}
+
+type NormLayer = (channels: number) => Module;
+
+// --- blocks -----------------------------------------------------------------------------------
+
+/**
+ * Mobile inverted bottleneck: 1×1 expansion (unless the ratio is 1) → depthwise k×k → squeeze-
+ * and-excitation → 1×1 projection; a residual with stochastic depth when the shape is kept.
+ */
+export class MBConv extends Module {
+  readonly block: Sequential;
+  readonly stochasticDepth: StochasticDepth;
+  readonly useResConnect: boolean;
+
+  constructor(cnf: Omit<MBConvStage, 'numLayers'>, stochasticDepthProb: number, normLayer: NormLayer, g: Generator) {
+    super();
+    if (cnf.stride !== 1 && cnf.stride !== 2) throw new OptionError('MBConv', `stride must be 1 or 2, got ${cnf.stride}`);
+    this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
+    const activationLayer = () => new SiLU();
+    const expanded = makeDivisible(cnf.inputChannels * cnf.expandRatio);
+    const layers: Module[] = [];
+    if (expanded !== cnf.inputChannels) {
+      layers.push(new ConvNormActivation(cnf.inputChannels, expanded, 1, { normLayer, activationLayer, generator: g }));
+    }
+    layers.push(new ConvNormActivation(expanded, expanded, cnf.kernel, { stride: cnf.stride, groups: expanded, normLayer, activationLayer, generator: g }));
+    layers.push(new SqueezeExcitation(expanded, Math.max(1, Math.floor(cnf.inputChannels / 4)), { activation: activationLayer, generator: g }));
+    layers.push(new ConvNormActivation(expanded, cnf.outChannels, 1, { normLayer, activationLayer: null, generator: g }));
+    this.block = this.registerModule('block', new Sequential(...layers));
+    this.stochasticDepth = this.registerModule('stochastic_depth', new StochasticDepth(stochasticDepthProb, 'row', g));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const result = this.block.forward(x);
+      return this.useResConnect ? tf.add(this.stochasticDepth.forward(result), x) : result;
+    });
+  }
+}
+
+// --- the model --------------------------------------------------------------------------------
+
+export interface EfficientNetOptions extends ClassifierOptions {
+  /** Largest drop probability of the residual branches, reached linearly over the blocks (default 0.2). */
+  stochasticDepthProb?: number;
+  /** Dropout before the classifier (default: the variant's, 0.2 for B0 up to 0.5 for B7). */
+  dropout?: number;
+  /** BatchNorm eps/momentum (PyTorch convention); the builders set B5–B7's `{ eps: 1e-3, momentum: 0.01 }`. */
+  batchNorm?: BatchNorm2dOptions;
+}
+
+export class EfficientNet extends ImageClassifier {
+  readonly classifierPath = 'classifier';
+  readonly features: Sequential;
+  readonly avgpool = new AdaptiveAvgPool2d(1);
+  classifier: Sequential;
+
+  constructor(stages: MBConvStage[], options: EfficientNetOptions = {}) {
+    super();
+    const { numClasses = 1000, stochasticDepthProb = 0.2, dropout = 0.2, batchNorm = {} } = options;
+    if (stages.length === 0) throw new OptionError('EfficientNet', 'stages must not be empty');
+    if (!(stochasticDepthProb >= 0 && stochasticDepthProb <= 1)) {
+      throw new OptionError('EfficientNet', `stochasticDepthProb must be in [0, 1], got ${stochasticDepthProb}`);
+    }
+    const g = toGenerator(options.seed);
+    const normLayer: NormLayer = (c) => new BatchNorm2d(c, batchNorm);
+    const silu = () => new SiLU();
+    this.features = this.registerModule('features', new Sequential(new ConvNormActivation(3, stages[0].inputChannels, 3, { stride: 2, normLayer, activationLayer: silu, generator: g })));
+    const totalBlocks = stages.reduce((n, s) => n + s.numLayers, 0);
+    let blockId = 0;
+    for (const cnf of stages) {
+      const stage = new Sequential();
+      for (let i = 0; i < cnf.numLayers; i++) {
+        const blockCnf = i === 0 ? cnf : { ...cnf, inputChannels: cnf.outChannels, stride: 1 };
+        stage.append(new MBConv(blockCnf, (stochasticDepthProb * blockId++) / totalBlocks, normLayer, g));
+      }
+      this.features.append(stage);
+    }
+    const lastIn = stages[stages.length - 1].outChannels;
+    this.features.append(new ConvNormActivation(lastIn, 4 * lastIn, 1, { normLayer, activationLayer: silu, generator: g }));
+    this.registerModule('avgpool', this.avgpool);
+    this.classifier = this.registerModule('classifier', new Sequential(new Dropout(dropout, g), new Linear(4 * lastIn, numClasses, { generator: g })));
+    // Linear weights are [in, out]: torchvision draws them from U(±1/√out_features).
+    const linear = (shape: number[]) => init.uniform(shape, -1 / Math.sqrt(shape[1]), 1 / Math.sqrt(shape[1]), g);
+    initializeModel(this, { conv: 'kaimingFanOut', linear, zeroBias: true }, g);
+  }
+
+  override get typeName(): string {
+    return 'EfficientNet';
+  }
+
+  private get fc(): Linear {
+    return this.classifier.at(1) as Linear;
+  }
+
+  get numClasses(): number {
+    return this.fc.outFeatures;
+  }
+
+  forwardFeatures(x: tf.Tensor): tf.Tensor {
+    return this.features.forward(x);
+  }
+
+  forwardHead(features: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.classifier.forward(flatten(this.avgpool.forward(features))));
+  }
+
+  resetClassifier(numClasses: number, seed?: number | Generator): void {
+    this.setModule('classifier.1', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
+  }
+}
+
+// --- builders and weights ---------------------------------------------------------------------
+
+/** torchvision's pretrained weights for each builder (data only; load with `@convkit/weights`). */
+export const efficientnetWeights = catalog as unknown as Record<EfficientNetName, WeightsEntry[]>;
+
+// B5–B7 were ported from TensorFlow checkpoints and keep TF's BatchNorm settings.
+const tfBatchNorm = { eps: 1e-3, momentum: 0.01 };
+
+/** Width multiplier, depth multiplier, classifier dropout and BatchNorm settings per variant. */
+const configs = {
+  efficientnet_b0: [1.0, 1.0, 0.2, {}],
+  efficientnet_b1: [1.0, 1.1, 0.2, {}],
+  efficientnet_b2: [1.1, 1.2, 0.3, {}],
+  efficientnet_b3: [1.2, 1.4, 0.3, {}],
+  efficientnet_b4: [1.4, 1.8, 0.4, {}],
+  efficientnet_b5: [1.6, 2.2, 0.4, tfBatchNorm],
+  efficientnet_b6: [1.8, 2.6, 0.5, tfBatchNorm],
+  efficientnet_b7: [2.0, 3.1, 0.5, tfBatchNorm],
+} as const satisfies Record<string, [number, number, number, BatchNorm2dOptions]>;
+
+export type EfficientNetName = keyof typeof configs;
+export const efficientnetNames = Object.keys(configs) as EfficientNetName[];
+
+function build(name: EfficientNetName, options: EfficientNetOptions): EfficientNet {
+  const [width, depth, dropout, batchNorm] = configs[name];
+  return new EfficientNet(mbconvStages(width, depth), { dropout, batchNorm, ...options });
+}
+
+export const efficientnet_b0 = (options: EfficientNetOptions = {}) => build('efficientnet_b0', options);
+export const efficientnet_b1 = (options: EfficientNetOptions = {}) => build('efficientnet_b1', options);
+export const efficientnet_b2 = (options: EfficientNetOptions = {}) => build('efficientnet_b2', options);
+export const efficientnet_b3 = (options: EfficientNetOptions = {}) => build('efficientnet_b3', options);
+export const efficientnet_b4 = (options: EfficientNetOptions = {}) => build('efficientnet_b4', options);
+export const efficientnet_b5 = (options: EfficientNetOptions = {}) => build('efficientnet_b5', options);
+export const efficientnet_b6 = (options: EfficientNetOptions = {}) => build('efficientnet_b6', options);
+export const efficientnet_b7 = (options: EfficientNetOptions = {}) => build('efficientnet_b7', options);
