@@ -28,12 +28,13 @@ describe.each(backendsUnderTest())('selecting %s', (backend) => {
 describe.runIf(inBrowser)('WebGL precision', () => {
   it('is reported as float16 where float32 textures cannot be rendered', async () => {
     await selectBackend(['webgl']);
-    expect(webglDetails().precision).toBe(tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'float32' : 'float16');
-    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', false);
+    const enabled = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+    expect(webglDetails().precision).toBe(enabled && tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE') ? 'float32' : 'float16');
+    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', false); // what tfjs decides on an f16-only device
     try {
       expect(webglDetails().precision).toBe('float16');
     } finally {
-      tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', true);
+      tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', enabled);
     }
   });
 });
@@ -44,5 +45,17 @@ describe.runIf(inBrowser)('selectBackend in the browser', () => {
     expect(r.backend).toBe('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
     console.log('webgpu details', JSON.stringify(r.details));
+  });
+});
+
+describe.runIf(!inBrowser)('selectBackend in Node', () => {
+  it('falls back to cpu and says why webgpu and webgl were not picked', async () => {
+    const r = await selectBackend(['webgpu', 'webgl', 'cpu']);
+    expect(r.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    // tfjs registers 'webgpu' only where navigator.gpu exists, and cannot create a WebGL context in Node.
+    expect(r.attempts.map((a) => [a.name, a.ok])).toEqual([['webgpu', false], ['webgl', false], ['cpu', true]]);
+    expect(r.attempts[0].reason).toMatch(/not registered/);
+    expect(r.attempts[1].reason).toMatch(/failed to initialise/);
   });
 });

@@ -20,8 +20,7 @@ function matches(path: string, prefix: string | undefined): boolean {
  * are the state-dict keys. Subclasses register children in the constructor and implement `forward`.
  */
 export abstract class Module {
-  /** Training mode (batch statistics, dropout active) or evaluation mode. */
-  training = true;
+  private isTraining = true;
   /** A frozen module's parameters are not trainable and its BatchNorm statistics do not update. */
   frozen = false;
   private readonly params = new Map<string, tf.Variable>();
@@ -29,6 +28,27 @@ export abstract class Module {
   private readonly modules = new Map<string, Module>();
 
   abstract forward(x: tf.Tensor, ...rest: unknown[]): tf.Tensor;
+
+  /** Training mode (batch statistics, dropout active) or evaluation mode. */
+  get training(): boolean {
+    return this.isTraining;
+  }
+
+  set training(mode: boolean) {
+    if (mode && !this.isTraining) this.releaseInferenceCache();
+    this.isTraining = mode;
+  }
+
+  /**
+   * Drops tensors derived from the parameters for evaluation (e.g. BatchNorm folded into a
+   * conv). Called when training starts and when weights are loaded; call `invalidateCaches()`
+   * after changing parameters by hand in evaluation mode.
+   */
+  protected releaseInferenceCache(): void {}
+
+  invalidateCaches(): void {
+    for (const [, m] of this.namedModules()) m.releaseInferenceCache();
+  }
 
   /** Display name in summaries; defaults to the class name. */
   get typeName(): string {
@@ -155,9 +175,11 @@ export abstract class Module {
     if (mismatched.length || (strict && (missing.length || unexpected.length))) {
       throw new StateDictError('loadStateDict', { missing: strict ? missing : [], unexpected: strict ? unexpected : [], mismatched });
     }
+    this.invalidateCaches();
     for (const [key, target] of Object.entries(own)) {
       const source = dict[key];
-      if (!source) continue;
+      // Assigning a variable its own data would free that data: nothing to do.
+      if (!source || source.dataId === target.dataId) continue;
       if (source.isDisposed) throw new ConvkitError(`loadStateDict: ${key}`, 'tensor is disposed');
       const value = source.dtype === target.dtype ? source : tf.cast(source, target.dtype);
       (target as tf.Variable).assign(value);
@@ -218,6 +240,7 @@ export abstract class Module {
   }
 
   dispose(): void {
+    this.invalidateCaches();
     for (const [, v] of this.namedParameters()) v.dispose();
     for (const [, v] of this.namedBuffers()) v.dispose();
   }

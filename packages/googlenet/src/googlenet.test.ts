@@ -55,6 +55,7 @@ describe('GoogLeNet specifics', () => {
     const logits = model.forward(x);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(logits, evalOut.logits))).dataSync()[0])).toBe(0);
     tf.dispose([train.logits, train.aux1 as tf.Tensor, train.aux2 as tf.Tensor, evalOut.logits, logits]);
+    model.train(); // releases the BatchNorm-folded weights cached for evaluation
     expect(tf.memory().numTensors).toBe(before);
     const plain = googlenet({ seed: 2 }).train();
     const out = plain.forwardWithAux(x);

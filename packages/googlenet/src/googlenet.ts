@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adaptiveAvgPool2d, type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, ShapeError, shapeString, toGenerator, type WeightsEntry } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, MaxPool2d, Sequential } from '@convkit/layers';
+import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, MaxPool2d, Sequential } from '@convkit/layers';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
 
@@ -18,7 +18,7 @@ export class BasicConv2d extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.relu(this.bn.forward(this.conv.forward(x))));
+    return convNormAct(x, this.conv, this.bn, 'relu');
   }
 }
 

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, type Generator, init, Module, OptionError, toPair, type ActivationName } from '@convkit/core';
+import type { BatchNorm2d } from '@convkit/regularization';
 import { padInput, type PaddingMode } from './pad';
+
+/** `w·γ/√(var+eps)` per output channel and `(b − mean)·γ/√(var+eps) + β`. */
+function foldNorm(weight: tf.Tensor4D, bias: tf.Tensor1D | null, norm: BatchNorm2d): { weight: tf.Tensor4D; bias: tf.Tensor1D } {
+  const scale = tf.mul(tf.rsqrt(tf.add(norm.runningVar as tf.Tensor1D, norm.eps)), norm.weight ?? 1);
+  const shifted = tf.sub(bias ?? 0, norm.runningMean as tf.Tensor1D);
+  return { weight: tf.mul(weight, scale), bias: tf.add(tf.mul(shifted, scale), norm.bias ?? 0) as tf.Tensor1D };
+}
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -24,8 +32,8 @@ export class Conv2d extends Module {
   readonly bias: tf.Variable | null = null;
   readonly kernelSize: [number, number];
   readonly options: Readonly<Required<Omit<Conv2dOptions, 'generator' | 'bias'>>>;
-  /** An activation applied in the same kernel call (set by BN folding / inference fusion). */
-  fusedActivation: ActivationName = 'linear';
+  /** BatchNorm folded into this conv's weight and bias for evaluation (see `convNormAct`). */
+  private folded: { norm: BatchNorm2d; weight: tf.Tensor4D; bias: tf.Tensor1D } | null = null;
 
   constructor(
     readonly inChannels: number,
@@ -57,18 +65,37 @@ export class Conv2d extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    return this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, 'linear');
+  }
+
+  /**
+   * This conv followed by `norm` (evaluation mode) and an activation, as one conv: the norm is
+   * folded into a cached weight and bias, the activation fused.
+   */
+  forwardFolded(x: tf.Tensor, norm: BatchNorm2d | null, activation: ActivationName): tf.Tensor {
+    if (!norm) return this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, activation);
+    let folded = this.folded;
+    if (folded?.norm !== norm) {
+      this.releaseInferenceCache();
+      // Kept: the cache outlives the caller's tidy scope (released by releaseInferenceCache).
+      const { weight, bias } = tf.tidy(() => foldNorm(this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, norm));
+      folded = { norm, weight: tf.keep(weight), bias: tf.keep(bias) };
+      this.folded = folded;
+    }
+    return this.run(x, folded.weight, folded.bias, activation);
+  }
+
+  protected override releaseInferenceCache(): void {
+    if (this.folded) tf.dispose([this.folded.weight, this.folded.bias]);
+    this.folded = null;
+  }
+
+  private run(x: tf.Tensor, weight: tf.Tensor4D, bias: tf.Tensor1D | null, activation: ActivationName): tf.Tensor {
     const { stride, padding, dilation, groups, paddingMode } = this.options;
     return tf.tidy(() => {
       const zeroPadded = paddingMode === 'zeros' || padding === 'valid';
       const input = zeroPadded ? (x as tf.Tensor4D) : padInput(x as tf.Tensor4D, padding, this.kernelSize, dilation, paddingMode);
-      return conv2d(input, this.weight as tf.Tensor4D, {
-        stride,
-        padding: zeroPadded ? padding : 0,
-        dilation,
-        groups,
-        bias: this.bias as tf.Tensor1D | null,
-        activation: this.fusedActivation,
-      });
+      return conv2d(input, weight, { stride, padding: zeroPadded ? padding : 0, dilation, groups, bias, activation });
     });
   }
 }

@@ -7,3 +7,4 @@ export { Sequential } from './sequential';
 export { ConvNormActivation, type ConvNormActivationOptions } from './conv-norm-activation';
 export { SqueezeExcitation, type SqueezeExcitationOptions } from './squeeze-excitation';
 export { initializeModel, type InitScheme } from './init';
+export { convNormAct, canFold } from './fold';

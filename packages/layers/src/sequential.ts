@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '@convkit/core';
+import { runFolded } from './fold';
 
 /** `nn.Sequential`: children named `0`, `1`, … run in order. */
 export class Sequential extends Module {
@@ -30,6 +31,6 @@ export class Sequential extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.children().reduce((y, m) => m.forward(y), x));
+    return tf.tidy(() => (this.training ? this.children().reduce((y, m) => m.forward(y), x) : runFolded(this.children(), x)));
   }
 }

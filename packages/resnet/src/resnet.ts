@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierOptions, flatten, type Generator, ImageClassifier, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
+import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
 import { BatchNorm2d } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
 
@@ -63,7 +63,7 @@ export class BasicBlock extends ResidualBlock {
   }
 
   protected branch(x: tf.Tensor): tf.Tensor {
-    return this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
+    return convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2);
   }
 }
 
@@ -95,9 +95,8 @@ export class Bottleneck extends ResidualBlock {
   }
 
   protected branch(x: tf.Tensor): tf.Tensor {
-    const r = (t: tf.Tensor) => this.relu.forward(t);
-    const y = r(this.bn1.forward(this.conv1.forward(x)));
-    return this.bn3.forward(this.conv3.forward(r(this.bn2.forward(this.conv2.forward(y)))));
+    const y = convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2, 'relu');
+    return convNormAct(y, this.conv3, this.bn3);
   }
 }
 
@@ -175,7 +174,7 @@ export class ResNet extends ImageClassifier {
 
   forwardFeatures(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const stem = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+      const stem = this.maxpool.forward(convNormAct(x, this.conv1, this.bn1, 'relu'));
       return this.layers.reduce((y, layer) => layer.forward(y), stem);
     });
   }
