@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerModels } from './commands/models';
 import { registerPredict } from './commands/predict';
 import { registerSummary } from './commands/summary';
+import { registerTrain } from './commands/train';
 import { registerWeights } from './commands/weights';
 
 const program = new Command()
@@ -12,6 +13,7 @@ const program = new Command()
   .description("convolutional neural networks in TypeScript: torchvision's models, PyTorch's numbers")
   .showHelpAfterError('(add --help for usage)');
 
+registerTrain(program);
 registerModels(program);
 registerSummary(program);
 registerPredict(program);

@@ -54,7 +54,7 @@ export async function loadWeights(model: Module, source: WeightSource, options: 
   const onProgress = options.onProgress;
   const file = await openWeights(source, { ...options, onProgress: onProgress && ((e) => onProgress({ phase: 'download', ...e })) });
   // A catalog entry may name checkpoint keys the model never has (GoogLeNet's untrained aux heads).
-  const entryIgnore = isEntry(source) && Array.isArray(source.ignore) ? (source.ignore as string[]) : [];
+  const entryIgnore = isEntry(source) ? (source.ignore ?? []) : [];
   if (entryIgnore.length === 0) return applyWeights(model, file, options);
   const own = options.ignore === undefined ? [] : Array.isArray(options.ignore) ? options.ignore : [options.ignore];
   return applyWeights(model, file, { ...options, ignore: [...own, ...entryIgnore] });

@@ -10,7 +10,8 @@ export interface WeightsEntry {
   url: string;
   fileName?: string;
   sha256Prefix?: string;
-  [extra: string]: unknown;
+  /** Checkpoint keys to skip (e.g. GoogLeNet's untrained aux heads). */
+  ignore?: string[];
 }
 
 /** A path (Node), a URL, bytes, a Blob/File, or a catalog entry. */

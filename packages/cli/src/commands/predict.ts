@@ -40,10 +40,9 @@ export function registerPredict(program: Command): void {
       const t = entry?.transforms ?? { resizeSize: 256, cropSize: 224, interpolation: 'bilinear' as const, mean: IMAGENET_MEAN, std: IMAGENET_STD };
       const preprocess = compose([resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }), centerCrop(t.cropSize), normalize(t.mean, t.std)]);
       for (const file of images) {
-        const predictions = tf.tidy(() => {
-          const x = preprocess(toTensor(decodeImage(readFileSync(file), basename(file))));
-          return decodePredictions(model.predict(x), { topK: opts.top })[0];
-        });
+        const logits = tf.tidy(() => model.predict(preprocess(toTensor(decodeImage(readFileSync(file), basename(file))))));
+        const [predictions] = decodePredictions(logits, { topK: opts.top });
+        logits.dispose();
         console.log(`\n${file}`);
         for (const p of predictions) console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${p.className} (${p.index})`);
       }
