@@ -38,7 +38,10 @@ export async function selectBackend(preferences: readonly string[] | string): Pr
   for (const name of names) {
     if (!tf.findBackendFactory(name)) {
       if (!(knownBackends as readonly string[]).includes(name)) throw new UnknownNameError('selectBackend', name, [...knownBackends]);
-      attempts.push({ name, ok: false, reason: `not registered: import '@convkit/backend-${name}' first` });
+      // An imported backend package that tfjs did not register says why (e.g. no navigator.gpu).
+      const unavailable = describers.get(name)?.().unavailable;
+      const reason = typeof unavailable === 'string' ? `not available here: ${unavailable}` : `not registered: import '@convkit/backend-${name}' first`;
+      attempts.push({ name, ok: false, reason });
       continue;
     }
     let ok = false;

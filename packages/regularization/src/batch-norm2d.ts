@@ -64,11 +64,12 @@ export class BatchNorm2d extends Module {
 
   private updateRunningStats(mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
     const tracked = this.numBatchesTracked as tf.Variable;
-    // Only the cumulative average needs the count on the CPU (a sync read on GPU backends).
-    const factor = this.momentum ?? 1 / (tracked.dataSync()[0] + 1);
     tf.tidy(() => {
-      tracked.assign(tf.add(tracked, tf.scalar(1, 'int32')));
-      const blend = (old: tf.Variable, batch: tf.Tensor) => old.assign(tf.add(tf.mul(old, 1 - factor), tf.mul(batch, factor)));
+      const count = tf.add(tracked, tf.scalar(1, 'int32'));
+      // The cumulative average (momentum null) weighs the new batch by 1/count, kept on the device.
+      const factor = this.momentum ?? tf.div(1, tf.cast(count, 'float32'));
+      tracked.assign(count);
+      const blend = (old: tf.Variable, batch: tf.Tensor) => old.assign(tf.add(tf.mul(old, tf.sub(1, factor)), tf.mul(batch, factor)));
       blend(this.runningMean as tf.Variable, mean);
       blend(this.runningVar as tf.Variable, unbiasedVariance);
     });

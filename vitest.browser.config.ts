@@ -1,0 +1,66 @@
+// One spec for every backend: the files in test/browser run on 'cpu' in Node and on 'webgl' and
+// 'webgpu' in headless Chromium (Debian's /usr/bin/chromium; WebGL2 and WebGPU on SwiftShader).
+//   vitest run --config vitest.browser.config.ts [--project node-cpu|chromium]
+import { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+// The browser-mode packages are devDependencies of @convkit/backend-webgl (the root package.json
+// does not list them), so they are resolved from there.
+const fromWebgl = createRequire(new URL('./packages/backend-webgl/package.json', import.meta.url));
+const { playwright } = (await import(fromWebgl.resolve('@vitest/browser-playwright'))) as typeof import('@vitest/browser-playwright');
+
+// Every workspace package resolves to its built ESM entry (as a user of the package sees it), by
+// its real path: one module instance whoever imports it, never a second copy via node_modules.
+const workspace = readdirSync(`${root}packages`).map((name) => ({ find: new RegExp(`^@convkit/${name}$`), replacement: `${root}packages/${name}/dist/index.js` }));
+
+const chromiumFlags = [
+  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu',
+];
+
+const common = {
+  include: ['test/browser/**/*.browser.test.ts'],
+  globalSetup: ['test/browser/global-setup.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 300_000,
+  reporters: ['default', './test/reporter.ts'],
+};
+
+export default defineConfig({
+  resolve: { alias: workspace, dedupe: ['@tensorflow/tfjs-core'] },
+  optimizeDeps: {
+    // Pre-bundled in one pass so tfjs-core is one shared chunk (two copies break the kernel
+    // registry). The scan of the specs finds the backends through the @convkit packages; the deep
+    // gradient import is named here so no mid-run re-optimisation reloads the page.
+    include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients'],
+  },
+  server: { fs: { allow: [root] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { ...common, name: 'node-cpu', environment: 'node', pool: 'forks', provide: { backends: ['cpu'] } },
+      },
+      {
+        extends: true,
+        test: {
+          ...common,
+          name: 'chromium',
+          provide: { backends: ['webgl', 'webgpu'] },
+          // SwiftShader has two cores to share: one file at a time.
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumFlags } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
