@@ -6,7 +6,7 @@ export { writeSafetensors, encodeSafetensors, type RawEntry } from './safetensor
 export { parsePth } from './pth';
 export { parseTfjsManifest, planTfjsManifest, type ShardLoader } from './tfjs-manifest';
 export { detectFormat, parseWeights } from './parse';
-export { chooseConversion, applyConversion, convertedShape, type Conversion, type FlattenedInput } from './layout';
+export { chooseConversion, convertValues, convertedShape, type Conversion, type FlattenedInput } from './layout';
 export { fetchWeights, type FetchProgress, type FetchWeightsOptions } from './fetch-weights';
 export { defaultCacheDir, directoryCache, cacheStorage, type WeightsCache } from './cache';
 export { sha256Hex, hashPrefixFromFileName } from './sha256';

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Layout } from './weight-file';
 
 /**
@@ -43,16 +42,42 @@ export function chooseConversion(
   return c;
 }
 
-export function applyConversion(t: tf.Tensor, c: Conversion): tf.Tensor {
-  switch (c.kind) {
-    case 'as-is': return t;
-    case 'conv': return tf.transpose(t, [2, 3, 1, 0]);
-    case 'linear': return tf.transpose(t, [1, 0]);
-    case 'linear-chw': {
-      const { height, width, channels } = c.flattened;
-      return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(t, [t.shape[0], channels, height, width]), [2, 3, 1, 0]), [height * width * channels, t.shape[0]]));
+type Values = Float32Array | Int32Array;
+
+/**
+ * Converts the values in plain loops (no tensor ops: tfjs-cpu's generic transpose is what made
+ * loading slow) and returns a fresh array the caller may hand to a tensor.
+ */
+export function convertValues(values: Values, shape: readonly number[], c: Conversion): Values {
+  if (c.kind === 'as-is') return values.slice();
+  if (c.kind === 'conv') {
+    // [O, I, H, W] → [H, W, I, O]
+    const [O, I, H, W] = shape;
+    const out = new (values.constructor as new (n: number) => Values)(values.length);
+    for (let o = 0; o < O; o++) {
+      for (let i = 0; i < I; i++) {
+        const src = (o * I + i) * H * W;
+        for (let h = 0; h < H; h++) {
+          for (let w = 0; w < W; w++) out[((h * W + w) * I + i) * O + o] = values[src + h * W + w];
+        }
+      }
     }
+    return out;
   }
+  // [out, in] → [in, out]; with a C,H,W flatten the input index is reordered to H,W,C first.
+  const [rows, cols] = shape;
+  const out = new (values.constructor as new (n: number) => Values)(values.length);
+  const f = c.kind === 'linear-chw' ? c.flattened : null;
+  for (let col = 0; col < cols; col++) {
+    let target = col;
+    if (f) {
+      const ch = Math.floor(col / (f.height * f.width));
+      const rest = col % (f.height * f.width);
+      target = rest * f.channels + ch; // (h·W + w)·C + c
+    }
+    for (let r = 0; r < rows; r++) out[target * rows + r] = values[r * cols + col];
+  }
+  return out;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, StateDictError } from '@convkit/core';
 import { tfjsDType } from './dtypes';
-import { applyConversion, chooseConversion, type Conversion, convertedShape, type FlattenedInput, sameShape } from './layout';
+import { chooseConversion, type Conversion, convertedShape, convertValues, type FlattenedInput, sameShape } from './layout';
 import { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
 import type { FetchProgress } from './fetch-weights';
 import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
@@ -120,12 +120,8 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
   };
   try {
     plan.forEach(({ key, tensor, conversion }, i) => {
-      batch[key] = tf.tidy(() => {
-        const values = tensor.read();
-        // A module must never alias the caller's buffer (a view when no conversion copies it).
-        const owned = conversion.kind === 'as-is' ? values.slice() : values;
-        return applyConversion(tf.tensor(owned, tensor.shape, tfjsDType(tensor.dtype)), conversion);
-      });
+      // convertValues always copies: a module must never alias the caller's buffer.
+      batch[key] = tf.tensor(convertValues(tensor.read(), tensor.shape, conversion), convertedShape(tensor.shape, conversion), tfjsDType(tensor.dtype));
       batchBytes += batch[key].size * 4;
       if (batchBytes >= BATCH_BYTES) flush();
       onProgress?.({ phase: 'load', loaded: i + 1, total: plan.length, key });
