@@ -1,0 +1,456 @@
+// AssemblyScript source of the SIMD kernels (compiled by scripts/build-wasm.mjs, not by tsc).
+//
+// Every export takes (p, tid, nt): `p` points at an i32 parameter block written by the host,
+// `tid`/`nt` are this thread's index and the thread count. Work is split into items that the
+// threads claim from an atomic counter inside the parameter block, so a slow or absent helper
+// thread never changes the result — the other thread simply takes more items.
+// Pointers and strides in parameter blocks are in bytes; sizes are in elements.
+
+// Per-thread scratch (edge tiles) lives at a fixed place below the host's heap.
+const SCRATCH: usize = 4096;
+
+@inline function prm(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+@inline function claim(p: usize, slot: i32): i32 {
+  return atomic.add<i32>(p + (<usize>slot << 2), 1);
+}
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+const ACT_RELU = 1;
+const ACT_RELU6 = 2;
+
+@inline function epilogue(v: v128, bias: v128, act: i32): v128 {
+  let r = f32x4.add(v, bias);
+  if (act == ACT_RELU) r = f32x4.max(r, f32x4.splat(0));
+  else if (act == ACT_RELU6) r = f32x4.min(f32x4.max(r, f32x4.splat(0)), f32x4.splat(6));
+  return r;
+}
+
+// Stores four accumulators (16 columns of one row) with bias/activation/accumulate, writing
+// only `ncols` columns (the rest go to a per-thread scratch row that is then copied).
+@inline function storeRow(
+  c: usize, ncols: i32, tmp: usize, v0: v128, v1: v128, v2: v128, v3: v128,
+  bias: usize, act: i32, accumulate: i32,
+): void {
+  const full = ncols >= 16;
+  const dst = full ? c : tmp;
+  if (accumulate) {
+    if (!full) memory.copy(tmp, c, <usize>ncols << 2);
+    v0 = f32x4.add(v0, v128.load(dst));
+    v1 = f32x4.add(v1, v128.load(dst, 16));
+    v2 = f32x4.add(v2, v128.load(dst, 32));
+    v3 = f32x4.add(v3, v128.load(dst, 48));
+  }
+  if (bias != 0 || act != 0) {
+    const z = f32x4.splat(0);
+    const b0 = bias != 0 ? v128.load(bias) : z;
+    const b1 = bias != 0 ? v128.load(bias, 16) : z;
+    const b2 = bias != 0 ? v128.load(bias, 32) : z;
+    const b3 = bias != 0 ? v128.load(bias, 48) : z;
+    v0 = epilogue(v0, b0, act);
+    v1 = epilogue(v1, b1, act);
+    v2 = epilogue(v2, b2, act);
+    v3 = epilogue(v3, b3, act);
+  }
+  v128.store(dst, v0);
+  v128.store(dst, v1, 16);
+  v128.store(dst, v2, 32);
+  v128.store(dst, v3, 48);
+  if (!full) memory.copy(c, tmp, <usize>ncols << 2);
+}
+
+// C[2×16] (op)= A[2×K] · Bpanel[K×16]. A element (i,k) is at a + i·rsA + k·csA.
+function micro2(a: usize, rsA: usize, csA: usize, b: usize, K: i32, c: usize, ldc: usize, ncols: i32,
+  tmp: usize, bias: usize, act: i32, accumulate: i32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+  let c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  let pa = a;
+  let pb = b;
+  const end = b + (<usize>K << 6);
+  while (pb < end) {
+    const x0 = v128.load32_splat(pa);
+    const x1 = v128.load32_splat(pa + rsA);
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const b2 = v128.load(pb, 32);
+    const b3 = v128.load(pb, 48);
+    c00 = madd(c00, x0, b0);
+    c01 = madd(c01, x0, b1);
+    c02 = madd(c02, x0, b2);
+    c03 = madd(c03, x0, b3);
+    c10 = madd(c10, x1, b0);
+    c11 = madd(c11, x1, b1);
+    c12 = madd(c12, x1, b2);
+    c13 = madd(c13, x1, b3);
+    pa += csA;
+    pb += 64;
+  }
+  storeRow(c, ncols, tmp, c00, c01, c02, c03, bias, act, accumulate);
+  storeRow(c + ldc, ncols, tmp, c10, c11, c12, c13, bias, act, accumulate);
+}
+
+function micro1(a: usize, csA: usize, b: usize, K: i32, c: usize, ncols: i32,
+  tmp: usize, bias: usize, act: i32, accumulate: i32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
+  let pa = a;
+  let pb = b;
+  const end = b + (<usize>K << 6);
+  while (pb < end) {
+    const x0 = v128.load32_splat(pa);
+    c00 = madd(c00, x0, v128.load(pb));
+    c01 = madd(c01, x0, v128.load(pb, 16));
+    c02 = madd(c02, x0, v128.load(pb, 32));
+    c03 = madd(c03, x0, v128.load(pb, 48));
+    pa += csA;
+    pb += 64;
+  }
+  storeRow(c, ncols, tmp, c00, c01, c02, c03, bias, act, accumulate);
+}
+
+/**
+ * C[M×N] = A[M×K] · B (+bias[N]) (activation) (+= C when accumulating). B is packed by `packB`
+ * into ⌈N/16⌉ panels of K×16. Params: a rsA csA bp c ldc M N K bias act accumulate MB NBP
+ * counter batch aStride bStride cStride — `batch` independent products (byte strides apart).
+ * Items are MB rows × NBP panels of one product.
+ */
+export function gemm(p: usize, tid: i32, nt: i32): void {
+  const a0 = <usize>prm(p, 0), rsA = <usize>prm(p, 1), csA = <usize>prm(p, 2);
+  const bp0 = <usize>prm(p, 3), c0 = <usize>prm(p, 4), ldc = <usize>prm(p, 5);
+  const M = prm(p, 6), N = prm(p, 7), K = prm(p, 8);
+  const bias = <usize>prm(p, 9), act = prm(p, 10), accumulate = prm(p, 11);
+  const MB = prm(p, 12), NBP = prm(p, 13);
+  const panels = (N + 15) >> 4;
+  const nMB = (M + MB - 1) / MB, nNB = (panels + NBP - 1) / NBP;
+  const perProduct = nMB * nNB;
+  const items = perProduct * max(1, prm(p, 15));
+  const tmp = SCRATCH + (<usize>tid << 8);
+  const panelBytes = <usize>K << 6;
+  for (let item = claim(p, 14); item < items; item = claim(p, 14)) {
+    const product = <usize>(item / perProduct);
+    const a = a0 + product * <usize>prm(p, 16), bp = bp0 + product * <usize>prm(p, 17), c = c0 + product * <usize>prm(p, 18);
+    const mb = (item % perProduct) / nNB, nb = item % nNB;
+    const i0 = mb * MB, i1 = min(M, i0 + MB);
+    const j0 = nb * NBP, j1 = min(panels, j0 + NBP);
+    let i = i0;
+    for (; i + 1 < i1; i += 2) {
+      const ai = a + <usize>i * rsA, ci = c + <usize>i * ldc;
+      for (let j = j0; j < j1; j++) {
+        const col = j << 4;
+        micro2(ai, rsA, csA, bp + <usize>j * panelBytes, K, ci + (<usize>col << 2), ldc, N - col,
+          tmp, bias != 0 ? bias + (<usize>col << 2) : 0, act, accumulate);
+      }
+    }
+    if (i < i1) {
+      const ai = a + <usize>i * rsA, ci = c + <usize>i * ldc;
+      for (let j = j0; j < j1; j++) {
+        const col = j << 4;
+        micro1(ai, csA, bp + <usize>j * panelBytes, K, ci + (<usize>col << 2), N - col,
+          tmp, bias != 0 ? bias + (<usize>col << 2) : 0, act, accumulate);
+      }
+    }
+  }
+}
+
+/**
+ * Packs K rows of B (element (k,n) at src + k·rsB + n·csB) into 16-column panels of `Ktot`
+ * rows each, starting at panel row k0 (so several sources can fill one packed matrix).
+ * Params: src rsB csB K N dst counter Ktot k0. Items are panels.
+ */
+export function packB(p: usize, tid: i32, nt: i32): void {
+  const src = <usize>prm(p, 0), rsB = <usize>prm(p, 1), csB = <usize>prm(p, 2);
+  const K = prm(p, 3), N = prm(p, 4), dst = <usize>prm(p, 5);
+  const Ktot = prm(p, 7), k0 = prm(p, 8);
+  const panels = (N + 15) >> 4;
+  for (let j = claim(p, 6); j < panels; j = claim(p, 6)) {
+    const col = j << 4;
+    const ncols = min(16, N - col);
+    let d = dst + ((<usize>j * <usize>Ktot + <usize>k0) << 6);
+    let s = src + <usize>col * csB;
+    if (csB == 4 && ncols == 16) {
+      for (let k = 0; k < K; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        v128.store(d, v128.load(s, 32), 32);
+        v128.store(d, v128.load(s, 48), 48);
+        s += rsB;
+        d += 64;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        let n = 0;
+        for (; n < ncols; n++) store<f32>(d + (<usize>n << 2), load<f32>(s + <usize>n * csB));
+        for (; n < 16; n++) store<f32>(d + (<usize>n << 2), 0);
+        s += rsB;
+        d += 64;
+      }
+    }
+  }
+}
+
+/**
+ * im2col for NHWC input: row r = (n, oh, ow) of the output gets the KH·KW·C taps it reads.
+ * A tap reads the virtual input (zeros inserted `lH-1`/`lW-1` between pixels, used for
+ * transposed convolutions) at oh·sH − padT + kh·dH; outside it reads zero.
+ * Params: x N H W C OH OW KH KW sH sW dH dW padT padL lH lW dst rowStart rowEnd counter.
+ */
+export function im2col(p: usize, tid: i32, nt: i32): void {
+  const x = <usize>prm(p, 0), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
+  const OH = prm(p, 5), OW = prm(p, 6), KH = prm(p, 7), KW = prm(p, 8);
+  const sH = prm(p, 9), sW = prm(p, 10), dH = prm(p, 11), dW = prm(p, 12);
+  const padT = prm(p, 13), padL = prm(p, 14), lH = prm(p, 15), lW = prm(p, 16);
+  const dst = <usize>prm(p, 17), r0 = prm(p, 18), r1 = prm(p, 19);
+  const vH = (H - 1) * lH + 1, vW = (W - 1) * lW + 1;
+  const cBytes = <usize>C << 2;
+  const rowBytes = <usize>(KH * KW) * cBytes;
+  const chunks = (r1 - r0 + 15) >> 4;
+  for (let ch = claim(p, 20); ch < chunks; ch = claim(p, 20)) {
+    const a = r0 + (ch << 4), b = min(r1, a + 16);
+    for (let r = a; r < b; r++) {
+      const ow = r % OW;
+      const t = r / OW;
+      const oh = t % OH, n = t / OH;
+      let d = dst + <usize>(r - r0) * rowBytes;
+      const xn = x + <usize>n * <usize>(H * W) * cBytes;
+      for (let kh = 0; kh < KH; kh++) {
+        const vh = oh * sH - padT + kh * dH;
+        const rowOk = vh >= 0 && vh < vH && vh % lH == 0;
+        const xr = xn + <usize>(vh / lH) * <usize>W * cBytes;
+        for (let kw = 0; kw < KW; kw++) {
+          const vw = ow * sW - padL + kw * dW;
+          if (rowOk && vw >= 0 && vw < vW && vw % lW == 0) {
+            memory.copy(d, xr + <usize>(vw / lW) * cBytes, cBytes);
+          } else {
+            memory.fill(d, 0, cBytes);
+          }
+          d += cBytes;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise convolution, channel multiplier 1, NHWC; same virtual-input rules as im2col.
+ * Params: x N H W C OH OW KH KW sH sW dH dW padT padL lH lW w y bias act counter.
+ * Items are output rows (n, oh).
+ */
+export function depthwise(p: usize, tid: i32, nt: i32): void {
+  const x = <usize>prm(p, 0), N = prm(p, 1), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
+  const OH = prm(p, 5), OW = prm(p, 6), KH = prm(p, 7), KW = prm(p, 8);
+  const sH = prm(p, 9), sW = prm(p, 10), dH = prm(p, 11), dW = prm(p, 12);
+  const padT = prm(p, 13), padL = prm(p, 14), lH = prm(p, 15), lW = prm(p, 16);
+  const w = <usize>prm(p, 17), y = <usize>prm(p, 18), bias = <usize>prm(p, 19), act = prm(p, 20);
+  const vH = (H - 1) * lH + 1, vW = (W - 1) * lW + 1;
+  const cBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  const rows = N * OH;
+  for (let r = claim(p, 21); r < rows; r = claim(p, 21)) {
+    const oh = r % OH, n = r / OH;
+    const xn = x + <usize>n * <usize>(H * W) * cBytes;
+    let yo = y + <usize>r * <usize>OW * cBytes;
+    for (let ow = 0; ow < OW; ow++) {
+      let c = 0;
+      for (; c < C4; c += 4) {
+        let acc = bias != 0 ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
+        for (let kh = 0; kh < KH; kh++) {
+          const vh = oh * sH - padT + kh * dH;
+          if (vh < 0 || vh >= vH || vh % lH != 0) continue;
+          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + (<usize>c << 2);
+          const wr = w + <usize>(kh * KW) * cBytes + (<usize>c << 2);
+          for (let kw = 0; kw < KW; kw++) {
+            const vw = ow * sW - padL + kw * dW;
+            if (vw < 0 || vw >= vW || vw % lW != 0) continue;
+            acc = madd(acc, v128.load(xr + <usize>(vw / lW) * cBytes), v128.load(wr + <usize>kw * cBytes));
+          }
+        }
+        if (act == ACT_RELU) acc = f32x4.max(acc, f32x4.splat(0));
+        else if (act == ACT_RELU6) acc = f32x4.min(f32x4.max(acc, f32x4.splat(0)), f32x4.splat(6));
+        v128.store(yo + (<usize>c << 2), acc);
+      }
+      for (; c < C; c++) {
+        let acc: f32 = bias != 0 ? load<f32>(bias + (<usize>c << 2)) : 0;
+        for (let kh = 0; kh < KH; kh++) {
+          const vh = oh * sH - padT + kh * dH;
+          if (vh < 0 || vh >= vH || vh % lH != 0) continue;
+          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + (<usize>c << 2);
+          const wr = w + <usize>(kh * KW) * cBytes + (<usize>c << 2);
+          for (let kw = 0; kw < KW; kw++) {
+            const vw = ow * sW - padL + kw * dW;
+            if (vw < 0 || vw >= vW || vw % lW != 0) continue;
+            acc += load<f32>(xr + <usize>(vw / lW) * cBytes) * load<f32>(wr + <usize>kw * cBytes);
+          }
+        }
+        if (act == ACT_RELU) acc = max<f32>(acc, 0);
+        else if (act == ACT_RELU6) acc = min<f32>(max<f32>(acc, 0), 6);
+        store<f32>(yo + (<usize>c << 2), acc);
+      }
+      yo += cBytes;
+    }
+  }
+}
+
+/**
+ * Depthwise filter gradient: each thread sums x·dy into its own KH·KW·C partial at
+ * partials + tid·KH·KW·C·4 (zeroed by the host, which adds the partials up).
+ * Params: x N H W C OH OW KH KW sH sW dH dW padT padL dy partials counter.
+ */
+export function depthwiseFilterGrad(p: usize, tid: i32, nt: i32): void {
+  const x = <usize>prm(p, 0), N = prm(p, 1), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
+  const OH = prm(p, 5), OW = prm(p, 6), KH = prm(p, 7), KW = prm(p, 8);
+  const sH = prm(p, 9), sW = prm(p, 10), dH = prm(p, 11), dW = prm(p, 12);
+  const padT = prm(p, 13), padL = prm(p, 14);
+  const dy = <usize>prm(p, 15);
+  const cBytes = <usize>C << 2;
+  const part = <usize>prm(p, 16) + <usize>tid * <usize>(KH * KW) * cBytes;
+  const C4 = C & ~3;
+  const rows = N * OH;
+  for (let r = claim(p, 17); r < rows; r = claim(p, 17)) {
+    const oh = r % OH, n = r / OH;
+    const xn = x + <usize>n * <usize>(H * W) * cBytes;
+    let g = dy + <usize>r * <usize>OW * cBytes;
+    for (let ow = 0; ow < OW; ow++) {
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * sH - padT + kh * dH;
+        if (ih < 0 || ih >= H) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * sW - padL + kw * dW;
+          if (iw < 0 || iw >= W) continue;
+          const xs = xn + <usize>(ih * W + iw) * cBytes;
+          const ps = part + <usize>(kh * KW + kw) * cBytes;
+          let c = 0;
+          for (; c < C4; c += 4) {
+            const o = <usize>c << 2;
+            v128.store(ps + o, madd(v128.load(ps + o), v128.load(xs + o), v128.load(g + o)));
+          }
+          for (; c < C; c++) {
+            const o = <usize>c << 2;
+            store<f32>(ps + o, load<f32>(ps + o) + load<f32>(xs + o) * load<f32>(g + o));
+          }
+        }
+      }
+      g += cBytes;
+    }
+  }
+}
+
+// ---- Winograd F(2×2, 3×3) for stride-1 3×3 convolutions (channels a multiple of 4) ----
+// V = Bᵀ d B of each 4×4 input tile, U = G g Gᵀ of each filter (host side), M_ξ = V_ξ · U_ξ
+// (16 GEMMs, one per transform coordinate ξ), y = Aᵀ M A of each tile: 16 multiplies per 2×2
+// outputs instead of 36.
+
+@inline function tileLoad(row: usize, ok: bool, iw: i32, W: i32, cBytes: usize): v128 {
+  return ok && iw >= 0 && iw < W ? v128.load(row + <usize>iw * cBytes) : f32x4.splat(0);
+}
+
+/**
+ * Params: x N H W C tilesH tilesW padT padL V counter. V[ξ][t][c], t = (n·tilesH + th)·tilesW + tw.
+ * Items are tile rows (n, th).
+ */
+export function winogradInput(p: usize, tid: i32, nt: i32): void {
+  const x = <usize>prm(p, 0), N = prm(p, 1), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
+  const tilesH = prm(p, 5), tilesW = prm(p, 6), padT = prm(p, 7), padL = prm(p, 8);
+  const V = <usize>prm(p, 9);
+  const cBytes = <usize>C << 2;
+  const T = N * tilesH * tilesW;
+  const xi = <usize>T * cBytes; // bytes between ξ planes
+  const rows = N * tilesH;
+  for (let r = claim(p, 10); r < rows; r = claim(p, 10)) {
+    const th = r % tilesH, n = r / tilesH;
+    const ih = th * 2 - padT;
+    const xn = x + <usize>n * <usize>(H * W) * cBytes;
+    const ok0 = ih >= 0 && ih < H, ok1 = ih + 1 >= 0 && ih + 1 < H, ok2 = ih + 2 >= 0 && ih + 2 < H, ok3 = ih + 3 >= 0 && ih + 3 < H;
+    const r0 = xn + <usize>(ok0 ? ih : 0) * <usize>W * cBytes;
+    const r1 = xn + <usize>(ok1 ? ih + 1 : 0) * <usize>W * cBytes;
+    const r2 = xn + <usize>(ok2 ? ih + 2 : 0) * <usize>W * cBytes;
+    const r3 = xn + <usize>(ok3 ? ih + 3 : 0) * <usize>W * cBytes;
+    for (let tw = 0; tw < tilesW; tw++) {
+      const iw = tw * 2 - padL;
+      let dst = V + (<usize>(r * tilesW + tw)) * cBytes;
+      for (let c: usize = 0; c < cBytes; c += 16) {
+        // W = Bᵀ d (combine rows), column by column.
+        let d0 = tileLoad(r0 + c, ok0, iw, W, cBytes), d1 = tileLoad(r1 + c, ok1, iw, W, cBytes);
+        let d2 = tileLoad(r2 + c, ok2, iw, W, cBytes), d3 = tileLoad(r3 + c, ok3, iw, W, cBytes);
+        const w00 = f32x4.sub(d0, d2), w10 = f32x4.add(d1, d2), w20 = f32x4.sub(d2, d1), w30 = f32x4.sub(d1, d3);
+        d0 = tileLoad(r0 + c, ok0, iw + 1, W, cBytes); d1 = tileLoad(r1 + c, ok1, iw + 1, W, cBytes);
+        d2 = tileLoad(r2 + c, ok2, iw + 1, W, cBytes); d3 = tileLoad(r3 + c, ok3, iw + 1, W, cBytes);
+        const w01 = f32x4.sub(d0, d2), w11 = f32x4.add(d1, d2), w21 = f32x4.sub(d2, d1), w31 = f32x4.sub(d1, d3);
+        d0 = tileLoad(r0 + c, ok0, iw + 2, W, cBytes); d1 = tileLoad(r1 + c, ok1, iw + 2, W, cBytes);
+        d2 = tileLoad(r2 + c, ok2, iw + 2, W, cBytes); d3 = tileLoad(r3 + c, ok3, iw + 2, W, cBytes);
+        const w02 = f32x4.sub(d0, d2), w12 = f32x4.add(d1, d2), w22 = f32x4.sub(d2, d1), w32 = f32x4.sub(d1, d3);
+        d0 = tileLoad(r0 + c, ok0, iw + 3, W, cBytes); d1 = tileLoad(r1 + c, ok1, iw + 3, W, cBytes);
+        d2 = tileLoad(r2 + c, ok2, iw + 3, W, cBytes); d3 = tileLoad(r3 + c, ok3, iw + 3, W, cBytes);
+        const w03 = f32x4.sub(d0, d2), w13 = f32x4.add(d1, d2), w23 = f32x4.sub(d2, d1), w33 = f32x4.sub(d1, d3);
+        // V = W B (combine columns).
+        const o = dst + c;
+        v128.store(o, f32x4.sub(w00, w02));
+        v128.store(o + xi, f32x4.add(w01, w02));
+        v128.store(o + 2 * xi, f32x4.sub(w02, w01));
+        v128.store(o + 3 * xi, f32x4.sub(w01, w03));
+        v128.store(o + 4 * xi, f32x4.sub(w10, w12));
+        v128.store(o + 5 * xi, f32x4.add(w11, w12));
+        v128.store(o + 6 * xi, f32x4.sub(w12, w11));
+        v128.store(o + 7 * xi, f32x4.sub(w11, w13));
+        v128.store(o + 8 * xi, f32x4.sub(w20, w22));
+        v128.store(o + 9 * xi, f32x4.add(w21, w22));
+        v128.store(o + 10 * xi, f32x4.sub(w22, w21));
+        v128.store(o + 11 * xi, f32x4.sub(w21, w23));
+        v128.store(o + 12 * xi, f32x4.sub(w30, w32));
+        v128.store(o + 13 * xi, f32x4.add(w31, w32));
+        v128.store(o + 14 * xi, f32x4.sub(w32, w31));
+        v128.store(o + 15 * xi, f32x4.sub(w31, w33));
+      }
+    }
+  }
+}
+
+/**
+ * Params: M N OH OW C tilesH tilesW y bias act counter. M[ξ][t][c] → y (NHWC), with bias and
+ * activation. Items are tile rows (n, th).
+ */
+export function winogradOutput(p: usize, tid: i32, nt: i32): void {
+  const Mp = <usize>prm(p, 0), N = prm(p, 1), OH = prm(p, 2), OW = prm(p, 3), C = prm(p, 4);
+  const tilesH = prm(p, 5), tilesW = prm(p, 6), y = <usize>prm(p, 7), bias = <usize>prm(p, 8), act = prm(p, 9);
+  const cBytes = <usize>C << 2;
+  const T = N * tilesH * tilesW;
+  const xi = <usize>T * cBytes;
+  const rows = N * tilesH;
+  const zero = f32x4.splat(0);
+  for (let r = claim(p, 10); r < rows; r = claim(p, 10)) {
+    const th = r % tilesH, n = r / tilesH;
+    const oh = th * 2;
+    const two = oh + 1 < OH;
+    const yr = y + (<usize>(n * OH + oh) * <usize>OW) * cBytes;
+    for (let tw = 0; tw < tilesW; tw++) {
+      const ow = tw * 2;
+      const twoW = ow + 1 < OW;
+      const src = Mp + (<usize>(r * tilesW + tw)) * cBytes;
+      for (let c: usize = 0; c < cBytes; c += 16) {
+        const s = src + c;
+        // Z = Aᵀ M (rows), then Y = Z A (columns).
+        let m0 = v128.load(s), m1 = v128.load(s + 4 * xi), m2 = v128.load(s + 8 * xi), m3 = v128.load(s + 12 * xi);
+        const z00 = f32x4.add(f32x4.add(m0, m1), m2), z10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(s + xi); m1 = v128.load(s + 5 * xi); m2 = v128.load(s + 9 * xi); m3 = v128.load(s + 13 * xi);
+        const z01 = f32x4.add(f32x4.add(m0, m1), m2), z11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(s + 2 * xi); m1 = v128.load(s + 6 * xi); m2 = v128.load(s + 10 * xi); m3 = v128.load(s + 14 * xi);
+        const z02 = f32x4.add(f32x4.add(m0, m1), m2), z12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(s + 3 * xi); m1 = v128.load(s + 7 * xi); m2 = v128.load(s + 11 * xi); m3 = v128.load(s + 15 * xi);
+        const z03 = f32x4.add(f32x4.add(m0, m1), m2), z13 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        const b = bias != 0 ? v128.load(bias + c) : zero;
+        const d = yr + <usize>ow * cBytes + c;
+        v128.store(d, epilogue(f32x4.add(f32x4.add(z00, z01), z02), b, act));
+        if (twoW) v128.store(d + cBytes, epilogue(f32x4.sub(f32x4.sub(z01, z02), z03), b, act));
+        if (two) {
+          const d1 = d + <usize>OW * cBytes;
+          v128.store(d1, epilogue(f32x4.add(f32x4.add(z10, z11), z12), b, act));
+          if (twoW) v128.store(d1 + cBytes, epilogue(f32x4.sub(f32x4.sub(z11, z12), z13), b, act));
+        }
+      }
+    }
+  }
+}

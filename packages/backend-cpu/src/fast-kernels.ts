@@ -1,0 +1,101 @@
+// Swaps convkit's wasm kernels in and out of the tfjs 'cpu' backend's kernel registry.
+import * as tf from '@tensorflow/tfjs-core';
+import { fastKernels } from './kernels';
+import { runtime } from './kernels/common';
+import { Engine, type EngineOptions } from './wasm/engine';
+
+const backendName = 'cpu';
+
+// The tfjs kernels, captured once per process (the registry is process-wide, and a second
+// copy of this package — e.g. sources next to the bundle in tests — must find the same ones).
+const store = Symbol.for('convkit.backend-cpu.original-kernels');
+function originals(): Map<string, tf.KernelConfig> {
+  const g = globalThis as { [store]?: Map<string, tf.KernelConfig> };
+  g[store] ??= new Map();
+  return g[store];
+}
+
+runtime.original = (name) => {
+  const config = originals().get(name) ?? tf.getKernel(name, backendName);
+  if (!config) throw new Error(`no tfjs '${backendName}' kernel ${name}`);
+  return config.kernelFunc;
+};
+
+export interface FastKernelsInfo {
+  enabled: boolean;
+  /** Threads the kernels run on (the calling thread plus helpers). */
+  threads: number;
+  simd: boolean;
+  relaxedSimd: boolean;
+  /** Kernel names now served by the wasm kernels. */
+  kernels: string[];
+  /** Why the fast kernels are off, when they are. */
+  reason?: string;
+}
+
+let enabled = false;
+let reason: string | undefined;
+let engineOptions: EngineOptions = {};
+
+/**
+ * Registers the WebAssembly SIMD kernels (Conv2D, FusedConv2D, their gradients, depthwise,
+ * BatchMatMul, _FusedMatMul) on the tfjs 'cpu' backend in place of the tfjs ones. Importing
+ * `@convkit/backend-cpu` already does this; call it again to change the options. Returns
+ * false (and leaves the tfjs kernels in place) when the runtime lacks WebAssembly SIMD.
+ */
+export function enableFastKernels(options: EngineOptions = {}): boolean {
+  const changed =
+    (options.threads ?? 2) !== (engineOptions.threads ?? 2) ||
+    (options.relaxedSimd ?? true) !== (engineOptions.relaxedSimd ?? true) ||
+    (options.enableV8RelaxedSimdFlag ?? false) !== (engineOptions.enableV8RelaxedSimdFlag ?? false) ||
+    (options.winograd ?? true) !== (engineOptions.winograd ?? true);
+  if (runtime.engine && changed) {
+    runtime.engine.dispose();
+    runtime.engine = undefined;
+  }
+  engineOptions = options;
+  if (!runtime.engine) {
+    try {
+      runtime.engine = new Engine(options);
+    } catch (e) {
+      reason = (e as Error).message;
+      return false;
+    }
+  }
+  reason = undefined;
+  for (const k of fastKernels) {
+    const current = tf.getKernel(k.kernelName, backendName);
+    if (!current) continue;
+    if (!originals().has(k.kernelName)) originals().set(k.kernelName, current);
+    tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
+  }
+  enabled = true;
+  return true;
+}
+
+/**
+ * Puts the original tfjs-backend-cpu kernels back. The helper thread stays asleep (it never
+ * keeps the process alive) so that enabling again is instant.
+ */
+export function disableFastKernels(): void {
+  for (const k of fastKernels) {
+    const original = originals().get(k.kernelName);
+    if (!original) continue;
+    if (tf.getKernel(k.kernelName, backendName)) tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel(original);
+  }
+  enabled = false;
+}
+
+export function fastKernelsInfo(): FastKernelsInfo {
+  const e = runtime.engine;
+  return {
+    enabled,
+    threads: enabled && e ? e.threads : 1,
+    simd: enabled,
+    relaxedSimd: enabled && e ? e.relaxedSimd : false,
+    kernels: enabled ? fastKernels.map((k) => k.kernelName) : [],
+    ...(reason ? { reason } : {}),
+  };
+}

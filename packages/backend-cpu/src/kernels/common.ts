@@ -1,0 +1,137 @@
+// What every fast kernel shares: access to the tfjs CPU backend's data, the wasm engine,
+// the captured original kernels (for fallbacks) and activation handling.
+import type * as tf from '@tensorflow/tfjs-core';
+import { type Engine, WasmOutOfMemory } from '../wasm/engine';
+import { Act } from '../wasm/gemm';
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
+export interface CpuBackend {
+  data: { get(dataId: tf.DataId): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+export interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: CpuBackend;
+  attrs?: tf.NamedAttrMap;
+}
+
+export type FastKernelFunc = (args: KernelArgs) => tf.TensorInfo;
+
+export interface FastKernel {
+  kernelName: string;
+  kernelFunc: FastKernelFunc;
+}
+
+interface Runtime {
+  engine: Engine | undefined;
+  original(name: string): tf.KernelFunc;
+}
+
+/** Set by fast-kernels.ts when the kernels are enabled. */
+export const runtime: Runtime = {
+  engine: undefined,
+  original: () => {
+    throw new Error('convkit fast kernels are not enabled');
+  },
+};
+
+export function engine(): Engine {
+  if (!runtime.engine) throw new Error('convkit fast kernels are not enabled');
+  return runtime.engine;
+}
+
+/** Runs the original tfjs-backend-cpu kernel (for attributes the fast kernels do not cover). */
+export function fallback(name: string, args: KernelArgs): tf.TensorInfo {
+  return runtime.original(name)(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+}
+
+/**
+ * A kernel that tries the wasm path (`run` returns undefined when it does not cover the inputs)
+ * and otherwise — or when the problem does not fit in wasm memory — runs the tfjs kernel.
+ */
+export function wasmKernel(kernelName: string, run: (args: KernelArgs) => tf.TensorInfo | undefined): FastKernel {
+  return {
+    kernelName,
+    kernelFunc: (args) => {
+      try {
+        return run(args) ?? fallback(kernelName, args);
+      } catch (e) {
+        if (e instanceof WasmOutOfMemory) return fallback(kernelName, args);
+        throw e;
+      }
+    },
+  };
+}
+
+/** The float32 values of a tensor, or undefined when it is not plain float32 data. */
+export function f32(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | undefined {
+  if (!t || t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export interface Epilogue {
+  /** Done inside the GEMM. */
+  act: Act;
+  /** Applied afterwards in JS (activations the wasm epilogue does not have). */
+  after?: (v: Float32Array) => void;
+}
+
+/** Maps a tfjs fused activation; undefined means "not supported, fall back". */
+export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue | undefined {
+  switch (activation ?? 'linear') {
+    case 'linear':
+      return { act: Act.Linear };
+    case 'relu':
+      return { act: Act.Relu };
+    case 'relu6':
+      return { act: Act.Relu6 };
+    case 'sigmoid':
+      return {
+        act: Act.Linear,
+        after: (v) => {
+          for (let i = 0; i < v.length; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
+        },
+      };
+    case 'elu':
+      return {
+        act: Act.Linear,
+        after: (v) => {
+          for (let i = 0; i < v.length; i++) if (v[i] < 0) v[i] = Math.exp(v[i]) - 1;
+        },
+      };
+    case 'leakyrelu': {
+      const alpha = typeof leakyreluAlpha === 'number' ? leakyreluAlpha : 0.2;
+      return {
+        act: Act.Linear,
+        after: (v) => {
+          for (let i = 0; i < v.length; i++) if (v[i] < 0) v[i] *= alpha;
+        },
+      };
+    }
+    default:
+      return undefined; // prelu needs its weights broadcast: the tfjs kernel does that
+  }
+}
+
+/**
+ * Copies a bias into wasm memory as `n` floats (a scalar bias is broadcast), or returns
+ * undefined when its shape is not [n] / [1] / scalar-like.
+ */
+export function putBias(e: Engine, backend: CpuBackend, bias: tf.TensorInfo | undefined, n: number): number | undefined {
+  if (!bias) return 0;
+  const v = f32(backend, bias);
+  if (!v) return undefined;
+  if (v.length === n && bias.shape[bias.shape.length - 1] === n) return e.put(v);
+  if (v.length === 1) {
+    const ptr = e.alloc(n);
+    e.f32.fill(v[0], ptr >> 2, (ptr >> 2) + n);
+    return ptr;
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+// Every fast kernel, registered on the tfjs 'cpu' backend by fast-kernels.ts (one file per kernel
+// family; each falls back to the captured tfjs kernel for inputs it does not cover).
+import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import type { FastKernel } from './common';
+import { conv2D } from './conv2d';
+import { conv2DBackpropFilter } from './conv2d-backprop-filter';
+import { conv2DBackpropInput } from './conv2d-backprop-input';
+import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
+import { add, mul, relu, relu6, sub } from './elementwise';
+import { fusedConv2D } from './fused-conv2d';
+import { avgPool, maxPool, padV2 } from './pool';
+
+export const fastKernels: readonly FastKernel[] = [
+  // WebAssembly SIMD (multithreaded)
+  conv2D,
+  fusedConv2D,
+  conv2DBackpropInput,
+  conv2DBackpropFilter,
+  depthwiseConv2dNative,
+  fusedDepthwiseConv2D,
+  depthwiseConv2dNativeBackpropInput,
+  depthwiseConv2dNativeBackpropFilter,
+  batchMatMul,
+  fusedMatMul,
+  // Plain JS fast paths for the ops between convolutions
+  add,
+  sub,
+  mul,
+  relu,
+  relu6,
+  maxPool,
+  avgPool,
+  padV2,
+];

@@ -1,0 +1,90 @@
+// NHWC max/average pooling and 4-D constant padding in plain JS (channel-contiguous loops).
+import * as tf from '@tensorflow/tfjs-core';
+import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
+
+function pool(kernelName: string, mode: 'max' | 'avg'): FastKernel {
+  return {
+    kernelName,
+    kernelFunc: (args: KernelArgs) => {
+      const { x } = args.inputs;
+      const attrs = args.attrs ?? {};
+      const xv = f32(args.backend, x);
+      if (!xv || x.shape.length !== 4) return fallback(kernelName, args);
+      const info = tf.backend_util.computePool2DInfo(
+        x.shape as [number, number, number, number],
+        attrs.filterSize as number | [number, number],
+        attrs.strides as number | [number, number],
+        1,
+        attrs.pad as 'same' | 'valid' | number,
+        attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+      );
+      const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+      const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
+      const { top, left } = info.padInfo;
+      const out = new Float32Array(size(info.outShape));
+      const acc = new Float32Array(C);
+      let o = 0;
+      for (let n = 0; n < N; n++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const h0 = oh * sH - top;
+          const ha = Math.max(0, h0);
+          const hb = Math.min(H, h0 + KH);
+          for (let ow = 0; ow < OW; ow++) {
+            const w0 = ow * sW - left;
+            const wa = Math.max(0, w0);
+            const wb = Math.min(W, w0 + KW);
+            acc.fill(mode === 'max' ? -Infinity : 0);
+            for (let h = ha; h < hb; h++) {
+              for (let w = wa; w < wb; w++) {
+                const base = ((n * H + h) * W + w) * C;
+                if (mode === 'max') {
+                  // Like tfjs, NaN never wins (it compares false).
+                  for (let c = 0; c < C; c++) if (xv[base + c] > acc[c]) acc[c] = xv[base + c];
+                } else {
+                  for (let c = 0; c < C; c++) acc[c] += xv[base + c];
+                }
+              }
+            }
+            // tfjs averages over the taps inside the input (padding is not counted).
+            const count = (hb - ha) * (wb - wa);
+            if (mode === 'avg') for (let c = 0; c < C; c++) out[o + c] = acc[c] / count;
+            else out.set(acc, o);
+            o += C;
+          }
+        }
+      }
+      return args.backend.makeTensorInfo(info.outShape, 'float32', out);
+    },
+  };
+}
+
+export const maxPool = pool(tf.MaxPool, 'max');
+export const avgPool = pool(tf.AvgPool, 'avg');
+
+/** PadV2 for rank-4 float tensors: row copies instead of per-element index arithmetic. */
+export const padV2: FastKernel = {
+  kernelName: tf.PadV2,
+  kernelFunc: (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const attrs = args.attrs ?? {};
+    const xv = f32(args.backend, x);
+    const paddings = attrs.paddings as [number, number][];
+    if (!xv || x.shape.length !== 4 || paddings.length !== 4) return fallback(tf.PadV2, args);
+    const [N, H, W, C] = x.shape;
+    const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+    const [, OH, OW, OC] = outShape;
+    const out = new Float32Array(size(outShape));
+    const value = (attrs.constantValue as number) ?? 0;
+    if (value !== 0) out.fill(value);
+    for (let n = 0; n < N; n++) {
+      for (let h = 0; h < H; h++) {
+        for (let w = 0; w < W; w++) {
+          const src = ((n * H + h) * W + w) * C;
+          const dst = (((n + paddings[0][0]) * OH + h + paddings[1][0]) * OW + w + paddings[2][0]) * OC + paddings[3][0];
+          out.set(xv.subarray(src, src + C), dst);
+        }
+      }
+    }
+    return args.backend.makeTensorInfo(outShape, 'float32', out);
+  },
+};

@@ -1,0 +1,246 @@
+// Loads the SIMD kernels into a WebAssembly.Memory the host manages (a bump arena reset
+// before every kernel call) and runs them on one or two threads.
+import * as binaries from '../__generated__/wasm-binaries';
+import { canUseThreads, ThreadPool } from './thread-pool';
+
+/** Exported kernels, in the order the helper thread indexes them. */
+export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput'] as const;
+export type KernelName = (typeof kernelNames)[number];
+type KernelFn = (p: number, tid: number, nt: number) => void;
+
+const PARAMS = 1024; // parameter block (64 i32 slots); 4096.. holds per-thread scratch
+const HEAP = 65536;
+const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
+const PERSISTENT_LIMIT = 1 << 30; // bytes of cached packed weights
+
+/** Thrown when a kernel would need more than the 2 GiB of wasm memory (kernels then fall back to tfjs). */
+export class WasmOutOfMemory extends RangeError {
+  constructor(bytes: number) {
+    super(`convkit wasm kernels: ${bytes} bytes exceed the 2 GiB of WebAssembly memory`);
+  }
+}
+
+/** Bytes for `floats` f32, 64-byte aligned, with 64 bytes of slack for vector over-reads. */
+function roundBytes(floats: number): number {
+  return Math.ceil((floats * 4 + 64) / 64) * 64;
+}
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  if (typeof Buffer !== 'undefined') return Uint8Array.from(Buffer.from(b64, 'base64'));
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function compile(b64: string): WebAssembly.Module | undefined {
+  const bytes = decode(b64);
+  return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
+}
+
+export interface EngineOptions {
+  /** 1 or 2 (the host thread plus one helper). Defaults to 2 where workers and shared memory exist. */
+  threads?: number;
+  /** Use relaxed-SIMD FMA when the runtime supports it (default true). */
+  relaxedSimd?: boolean;
+  /**
+   * Node only, opt-in: when the runtime has relaxed SIMD behind a flag (Node 20), turn on
+   * V8's `--experimental-wasm-relaxed-simd` for this process. ~1.5× faster GEMMs, but it
+   * changes a process-wide V8 setting at run time, which Node documents as unsupported.
+   */
+  enableV8RelaxedSimdFlag?: boolean;
+  /** Use Winograd F(2×2,3×3) for stride-1 3×3 convolutions (default true). */
+  winograd?: boolean;
+}
+
+const relaxedFlag = '--experimental-wasm-relaxed-simd';
+
+function setV8Flag(flag: string): boolean {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
+    v8?.setFlagsFromString(flag);
+    return v8 !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+export class Engine {
+  readonly memory: WebAssembly.Memory;
+  readonly threads: number;
+  readonly relaxedSimd: boolean;
+  private readonly fns: Record<KernelName, KernelFn>;
+  private readonly pool: ThreadPool | undefined;
+  /** Kernel launches so far, in all and by kernel (tests use them to see which path ran). */
+  calls = 0;
+  readonly launches: Record<string, number> = {};
+  readonly winograd: boolean;
+  private top = HEAP;
+  /** Live persistent blocks (packed weights), sorted by address; the arena starts above them. */
+  private blocks: { ptr: number; bytes: number }[] = [];
+  private persistentEnd = HEAP;
+  private persistentBytes = 0;
+  private disposed = false;
+  private readonly packedCache = new WeakMap<object, { values: Float32Array; byKind: Map<string, number> }>();
+  private readonly seen = new WeakMap<object, Set<string>>();
+  private readonly finalizer = new FinalizationRegistry<number>((ptr) => {
+    if (!this.disposed) this.freePersistent(ptr);
+  });
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+
+  constructor(options: EngineOptions = {}) {
+    const wantThreads = (options.threads ?? 2) > 1 && canUseThreads();
+    const relaxedBinary = wantThreads ? binaries.relaxedShared : binaries.relaxed;
+    let relaxed = options.relaxedSimd !== false ? compile(relaxedBinary) : undefined;
+    if (!relaxed && options.relaxedSimd !== false && options.enableV8RelaxedSimdFlag && setV8Flag(relaxedFlag)) relaxed = compile(relaxedBinary);
+    const module = relaxed ?? compile(wantThreads ? binaries.simdShared : binaries.simd);
+    if (!module) throw new Error('WebAssembly SIMD is not supported by this runtime');
+    this.relaxedSimd = relaxed !== undefined;
+    this.memory = wantThreads
+      ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+    const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<KernelName, KernelFn>;
+    this.fns = exports;
+    let pool: ThreadPool | undefined;
+    if (wantThreads) {
+      try {
+        pool = new ThreadPool(module, this.memory, kernelNames);
+      } catch {
+        pool = undefined;
+      }
+    }
+    this.pool = pool;
+    this.threads = pool ? 2 : 1;
+    this.winograd = options.winograd !== false;
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+  }
+
+  /** Frees every transient allocation (call at the start of each kernel). */
+  reset(): void {
+    this.top = this.persistentEnd;
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength / 65536;
+    if (end > have * 65536) {
+      const pages = Math.ceil(end / 65536) - have;
+      if (have + pages > MAX_PAGES) throw new WasmOutOfMemory(end);
+      this.memory.grow(Math.min(Math.max(pages, 16), MAX_PAGES - have));
+    }
+  }
+
+  /** A block that survives reset() (first fit between blocks, else above everything in use). */
+  private allocPersistent(floats: number): number {
+    const bytes = roundBytes(floats);
+    let at = HEAP;
+    let index = 0;
+    for (; index < this.blocks.length; index++) {
+      if (this.blocks[index].ptr - at >= bytes) break;
+      at = this.blocks[index].ptr + this.blocks[index].bytes;
+    }
+    if (index === this.blocks.length) at = Math.max(at, this.top);
+    this.ensure(at + bytes);
+    this.blocks.splice(index, 0, { ptr: at, bytes });
+    this.persistentEnd = Math.max(this.persistentEnd, at + bytes);
+    this.persistentBytes += bytes;
+    this.top = Math.max(this.top, this.persistentEnd);
+    return at;
+  }
+
+  private freePersistent(ptr: number): void {
+    const i = this.blocks.findIndex((b) => b.ptr === ptr);
+    if (i < 0) return;
+    this.persistentBytes -= this.blocks[i].bytes;
+    this.blocks.splice(i, 1);
+    const last = this.blocks[this.blocks.length - 1];
+    this.persistentEnd = last ? last.ptr + last.bytes : HEAP;
+  }
+
+  /**
+   * Packed form of a weight tensor (`key` is its tfjs dataId — tensor data is immutable — and
+   * `kind` names the packing, shape included). Weights seen a second time are packed once into
+   * a block kept until the dataId is garbage-collected, so inference does not re-copy and
+   * re-pack them; weights that change every step (training) are packed into transient memory.
+   */
+  packed(key: object, values: Float32Array, kind: string, floats: number, pack: (dst: number) => void): number {
+    const entry = this.packedCache.get(key);
+    const cached = entry?.values === values ? entry.byKind.get(kind) : undefined;
+    if (cached !== undefined) return cached;
+    let kinds = this.seen.get(key);
+    const again = kinds?.has(kind) ?? false;
+    if (!kinds) this.seen.set(key, (kinds = new Set()));
+    kinds.add(kind);
+    if (!again || this.persistentBytes + floats * 4 > PERSISTENT_LIMIT) {
+      const dst = this.alloc(floats);
+      pack(dst);
+      return dst;
+    }
+    const dst = this.allocPersistent(floats);
+    pack(dst);
+    let cache = this.packedCache.get(key);
+    if (cache?.values !== values) this.packedCache.set(key, (cache = { values, byKind: new Map() }));
+    cache.byKind.set(kind, dst);
+    this.finalizer.register(key, dst);
+    return dst;
+  }
+
+  /** Allocates `floats` f32 (64-byte aligned, with slack for vector over-reads). */
+  alloc(floats: number): number {
+    const ptr = this.top;
+    const end = ptr + roundBytes(floats);
+    this.ensure(end);
+    this.top = end;
+    return ptr;
+  }
+
+  /** A Float32Array over the whole memory (recreated after growth). */
+  get f32(): Float32Array {
+    if (this.f32View.buffer.byteLength !== this.memory.buffer.byteLength) this.f32View = new Float32Array(this.memory.buffer);
+    return this.f32View;
+  }
+
+  private get i32(): Int32Array {
+    if (this.i32View.buffer.byteLength !== this.memory.buffer.byteLength) this.i32View = new Int32Array(this.memory.buffer);
+    return this.i32View;
+  }
+
+  /** Copies `values` into fresh memory and returns the pointer. */
+  put(values: ArrayLike<number>): number {
+    const ptr = this.alloc(values.length);
+    this.f32.set(values, ptr >> 2);
+    return ptr;
+  }
+
+  /** Allocates and zero-fills. */
+  zeros(floats: number): number {
+    const ptr = this.alloc(floats);
+    this.f32.fill(0, ptr >> 2, (ptr >> 2) + floats);
+    return ptr;
+  }
+
+  /** Copies `floats` values out of memory into a new (unshared) Float32Array. */
+  take(ptr: number, floats: number): Float32Array {
+    return this.f32.slice(ptr >> 2, (ptr >> 2) + floats);
+  }
+
+  /**
+   * Runs a kernel with an i32 parameter block (its work counter slot must be 0). `parallel`
+   * false keeps small jobs on this thread (waking the helper costs more than they take).
+   */
+  run(name: KernelName, params: readonly number[], parallel = true): void {
+    this.calls++;
+    this.launches[name] = (this.launches[name] ?? 0) + 1;
+    this.i32.set(params, PARAMS >> 2);
+    const fn = this.fns[name];
+    if (parallel && this.pool?.ready) this.pool.run(kernelNames.indexOf(name), fn, PARAMS);
+    else fn(PARAMS, 0, 1);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pool?.dispose();
+  }
+}
