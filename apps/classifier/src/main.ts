@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@convkit/backend-cpu';
+import '@convkit/backend-webgl';
+import '@convkit/backend-webgpu';
+import { type ImageClassifier, selectBackend } from '@convkit/core';
+import { type DecodedImage, centerCrop, compose, decodeImageInBrowser, decodePredictionsAsync, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
+import { createModel, listModels, modelInfo } from '@convkit/models';
+import { loadWeights } from '@convkit/weights';
+import { sampleImage } from './sample-image';
+import { renderSummary } from './summary-table';
+import './style.css';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const modelSelect = $<HTMLSelectElement>('model');
+const backendSelect = $<HTMLSelectElement>('backend');
+const status = $<HTMLSpanElement>('status');
+const banner = $<HTMLParagraphElement>('weights-state');
+
+for (const m of listModels()) modelSelect.add(new Option(`${m.name} (${(m.params / 1e6).toFixed(1)}M)`, m.name));
+
+let model: ImageClassifier | null = null;
+let image: DecodedImage | null = null;
+let pretrained = false;
+let busy = Promise.resolve();
+
+/** One task at a time: a model swap must not race a prediction. */
+function queue(task: () => Promise<void>): Promise<void> {
+  busy = busy.then(task).catch((e: Error) => {
+    status.innerHTML = `<span class="error">${e.message}</span>`;
+  });
+  return busy;
+}
+
+function setBanner(text: string, random: boolean): void {
+  banner.textContent = text;
+  banner.classList.toggle('random', random);
+}
+
+async function buildModel(name: string): Promise<void> {
+  status.textContent = `building ${name}…`;
+  model?.dispose();
+  model = null;
+  await new Promise((r) => setTimeout(r, 0)); // let the status paint: big models take seconds
+  model = createModel(name, { seed: 0 });
+  pretrained = false;
+  setBanner(`Random initialisation: ${name} has no trained weights yet, so its predictions are meaningless. Drop a torchvision checkpoint to get real ones.`, true);
+  const info = modelInfo(name);
+  const entry = info.weights[0];
+  $('catalog').textContent = entry ? `torchvision's ${entry.tag} file for this model: ${entry.url}` : '';
+  $('summary').replaceChildren(renderSummary(model.summary([1, info.inputSize, info.inputSize, 3], { depth: 1 })));
+  status.textContent = `${name} ready on ${tf.getBackend()}`;
+  await predict();
+}
+
+async function useWeights(source: File | URL, label: string): Promise<void> {
+  if (!model) return;
+  status.textContent = `loading ${label}…`;
+  // Catalog entries name checkpoint keys the model does not have (GoogLeNet's aux heads).
+  const ignore = modelInfo(modelSelect.value).weights[0]?.ignore ?? [];
+  try {
+    const result = await loadWeights(model, source, { ignore });
+    pretrained = true;
+    setBanner(`Weights loaded: ${result.loaded.length} tensors from a ${result.format} file (${label}).`, false);
+  } catch (e) {
+    setBanner(`Could not load ${label}: ${(e as Error).message} — the model keeps its random initialisation.`, true);
+  }
+  status.textContent = `${modelSelect.value} ready on ${tf.getBackend()}`;
+  await predict();
+}
+
+/** The eval transforms of the model's default torchvision weights (resize, crop, normalise). */
+function preprocess(img: DecodedImage): tf.Tensor4D {
+  const t = modelInfo(modelSelect.value).weights[0]?.transforms;
+  const pipeline = compose([resize(t?.resizeSize ?? 256), centerCrop(t?.cropSize ?? 224), normalize(t?.mean ?? IMAGENET_MEAN, t?.std ?? IMAGENET_STD)]);
+  return tf.tidy(() => pipeline(toTensor(img)) as tf.Tensor4D);
+}
+
+/** Runs the model once; returns the logits and the wall time including the read-back. */
+async function timedPredict(x: tf.Tensor4D): Promise<{ logits: tf.Tensor; ms: number }> {
+  const started = performance.now();
+  const logits = model!.predict(x);
+  await logits.data();
+  return { logits, ms: performance.now() - started };
+}
+
+async function predict(): Promise<void> {
+  if (!model || !image) return;
+  const x = preprocess(image);
+  const { logits, ms } = await timedPredict(x);
+  const [top] = await decodePredictionsAsync(logits, { topK: 5 });
+  tf.dispose([x, logits]);
+  $('top5').replaceChildren(
+    ...top.map((p) => {
+      const li = document.createElement('li');
+      li.textContent = `${(100 * p.probability).toFixed(2).padStart(6)} %  ${p.className}`;
+      return li;
+    }),
+  );
+  if (!pretrained) $('top5').insertAdjacentHTML('beforeend', '<li class="hint" style="list-style:none">(random weights: these classes mean nothing)</li>');
+  status.textContent = `predicted in ${ms.toFixed(0)} ms on ${tf.getBackend()}`;
+}
+
+/** First run (includes shader compilation on GPUs) and the median of three more, per backend. */
+async function benchmark(): Promise<void> {
+  if (!model || !image) return;
+  const body = $<HTMLTableElement>('latency').tBodies[0];
+  body.replaceChildren();
+  const selected = tf.getBackend();
+  for (const name of ['cpu', 'webgl', 'webgpu']) {
+    const row = body.insertRow();
+    row.insertCell().textContent = name;
+    try {
+      status.textContent = `measuring on ${name}…`;
+      await selectBackend([name]);
+      const x = preprocess(image);
+      const first = await timedPredict(x);
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const run = await timedPredict(x);
+        times.push(run.ms);
+        run.logits.dispose();
+      }
+      tf.dispose([x, first.logits]);
+      times.sort((a, b) => a - b);
+      for (const v of [first.ms, times[1]]) Object.assign(row.insertCell(), { textContent: v.toFixed(1), className: 'num' });
+    } catch (e) {
+      Object.assign(row.insertCell(), { textContent: `unavailable: ${(e as Error).message}`, colSpan: 2 });
+    }
+  }
+  await selectBackend([selected]);
+  status.textContent = `measured; back on ${tf.getBackend()}`;
+}
+
+function showImage(img: DecodedImage): void {
+  image = img;
+  const canvas = $<HTMLCanvasElement>('preview');
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) rgba.set([img.data[3 * i], img.data[3 * i + 1], img.data[3 * i + 2], 255], 4 * i);
+  canvas.width = img.width;
+  canvas.height = img.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
+}
+
+async function useImageFile(file: File): Promise<void> {
+  showImage(await decodeImageInBrowser(file, file.name));
+  await predict();
+}
+
+/** A drop zone that also accepts its file input. */
+function dropZone(zone: HTMLElement, input: HTMLInputElement, onFile: (file: File) => Promise<void>): void {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (file) void queue(() => onFile(file));
+  });
+  input.addEventListener('change', () => input.files?.[0] && void queue(() => onFile(input.files![0])));
+}
+
+dropZone($('weights-drop'), $('weights-file'), (file) => useWeights(file, file.name));
+dropZone($('image-drop'), $('image-file'), useImageFile);
+$('weights-load').addEventListener('click', () => {
+  const url = $<HTMLInputElement>('weights-url').value.trim();
+  if (url) void queue(() => useWeights(new URL(url, location.href), url));
+});
+$('sample').addEventListener('click', () => void queue(async () => (showImage(sampleImage()), await predict())));
+$('bench').addEventListener('click', () => void queue(benchmark));
+modelSelect.addEventListener('change', () => void queue(() => buildModel(modelSelect.value)));
+backendSelect.addEventListener('change', () =>
+  void queue(async () => {
+    try {
+      await selectBackend([backendSelect.value]);
+    } finally {
+      backendSelect.value = tf.getBackend();
+    }
+    await predict();
+  }),
+);
+
+modelSelect.value = 'resnet18';
+await queue(async () => {
+  await selectBackend(['cpu']);
+  await buildModel('resnet18');
+});

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: './',
+  // The Fashion-MNIST subset shipped in @convkit/data (gzipped IDX files, ~3 MB) is served as
+  // static files next to the app; the page fetches them and parses them with readIdx.
+  publicDir: fileURLToPath(new URL('./node_modules/@convkit/data/assets/fashion-mnist-subset', import.meta.url)),
+  // tfjs-core keeps its kernel registry in module state: one copy for the whole page.
+  resolve: { dedupe: ['@tensorflow/tfjs-core'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});

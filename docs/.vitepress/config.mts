@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'vitepress';
+
+// Pages written alongside other work (benchmarks, bundle sizes): listed once they exist.
+const optional = (file: string, text: string) => (existsSync(new URL(`../guide/${file}.md`, import.meta.url)) ? [{ text, link: `/guide/${file}` }] : []);
+
+export default defineConfig({
+  title: 'convkit',
+  description: "Convolutional neural networks in TypeScript: torchvision's models on tfjs, NHWC, PyTorch semantics.",
+  outDir: 'dist',
+  head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
+  cleanUrls: false,
+  srcExclude: ['snippets/**', 'dist/**', '.generated/**', 'README.md'],
+  // The API reference is typedoc's static HTML in public/api, not a VitePress page.
+  ignoreDeadLinks: [/^\/api\//],
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/what-is-a-cnn' },
+      { text: 'API', link: '/api/index.html', target: '_self' },
+    ],
+    sidebar: [
+      {
+        text: 'The course',
+        items: [
+          { text: 'What a CNN is', link: '/guide/what-is-a-cnn' },
+          { text: 'The convolution', link: '/guide/convolution' },
+          { text: 'Dropout and batch normalization', link: '/guide/dropout-batch-norm' },
+          { text: 'VGG', link: '/guide/vgg' },
+          { text: 'GoogLeNet', link: '/guide/googlenet' },
+          { text: 'ResNet', link: '/guide/resnet' },
+          { text: 'EfficientNet', link: '/guide/efficientnet' },
+          { text: 'Transfer learning', link: '/guide/transfer-learning' },
+        ],
+      },
+      {
+        text: 'In practice',
+        items: [
+          { text: 'Loading PyTorch weights', link: '/guide/pytorch-weights' },
+          { text: 'Choosing a backend', link: '/guide/backends' },
+          ...optional('performance', 'Performance'),
+          ...optional('bundle-sizes', 'Bundle sizes'),
+          { text: 'API reference', link: '/api/index.html', target: '_self' },
+        ],
+      },
+    ],
+    search: { provider: 'local' },
+  },
+  vite: {
+    // tfjs-core keeps its kernel registry in module state: one copy for the whole page.
+    resolve: { dedupe: ['@tensorflow/tfjs-core'] },
+  },
+});

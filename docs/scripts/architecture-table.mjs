@@ -1,0 +1,53 @@
+// Writes .generated/<family>.md: the family's variants (listModels) and the layer table of one
+// model, from the real model's summary() — so the guides show what convkit actually builds.
+//   node scripts/architecture-table.mjs <family> <model> <depth>
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@convkit/backend-cpu';
+import { selectBackend } from '@convkit/core';
+import { createModel, listModels } from '@convkit/models';
+
+const [family, name, depth] = process.argv.slice(2);
+await selectBackend(['cpu']);
+const fmt = (n) => n.toLocaleString('en-US');
+const shape = (s) => (s ? s.join('×') : '—');
+// In evaluation mode a Conv → BatchNorm → activation chain runs as one fused op, so summary()
+// records no output of its own for those layers: say so rather than show a bare dash.
+const rowShape = (r) => (r.outputShape ? shape(r.outputShape) : 'fused ¹');
+
+const variants = listModels().filter((m) => m.family === family);
+const lines = [
+  '| model | parameters | input | ImageNet top-1 / top-5 (torchvision weights) |',
+  '|---|---:|---:|---|',
+  ...variants.map((m) => {
+    const w = m.weights[0];
+    return `| \`${m.name}\` | ${fmt(m.params)} | ${m.inputSize} | ${w ? `${w.metrics.acc1} / ${w.metrics.acc5}` : '—'} |`;
+  }),
+  '',
+];
+
+const model = createModel(name, { seed: 0 });
+const size = variants.find((m) => m.name === name).inputSize;
+const summary = model.summary([1, size, size, 3], { depth: Number(depth) });
+const published = variants.find((m) => m.name === name).params;
+// The table is only worth showing if the model is torchvision's: fail the build otherwise.
+if (summary.totalParams !== published) throw new Error(`${name}: ${summary.totalParams} parameters, torchvision publishes ${published}`);
+
+lines.push(
+  `Layer table of \`${name}\` at ${size}×${size} (\`model.summary([1, ${size}, ${size}, 3], { depth: ${depth} })\`; output shapes are NHWC without the batch):`,
+  '',
+  '| layer | type | output shape | parameters |',
+  '|---|---|---|---:|',
+  ...summary.rows.map((r) => `| ${'&nbsp;&nbsp;'.repeat(r.depth)}\`${r.path}\` | ${r.type} | ${rowShape(r)} | ${fmt(r.params)} |`),
+  '',
+  ...(summary.rows.some((r) => !r.outputShape)
+    ? ['¹ In evaluation mode convkit runs Conv → BatchNorm → activation as one fused operation, so summary() records no output of their own for those layers (the next row with a shape has it).', '']
+    : []),
+  `**Total: ${fmt(summary.totalParams)} parameters** (torchvision publishes ${fmt(published)}), ${summary.sizeMB.toFixed(1)} MB of float32 parameters and buffers; output ${shape(summary.outputShape)}.`,
+  '',
+);
+mkdirSync(new URL('../.generated/', import.meta.url), { recursive: true });
+writeFileSync(new URL(`../.generated/${family}.md`, import.meta.url), lines.join('\n'));
+model.dispose();
+tf.disposeVariables();
+console.log(`${family}: ${name}, ${summary.rows.length} rows`);

@@ -1,0 +1,89 @@
+// Every code snippet shown in the guides is a file in snippets/, included into the pages at
+// build time (`<<< @/snippets/x.ts`) together with its output (`x.out.txt`). This test runs
+// each snippet and checks that it still prints exactly what the page shows, plus the facts the
+// prose relies on — so the docs cannot rot. UPDATE_SNIPPETS=1 rewrites the .out.txt files.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { torchAvailable } from '../test/torch-reference';
+
+const dir = new URL('snippets/', import.meta.url).pathname;
+const snippets = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+
+/** Runs a snippet module once and returns what it printed with console.log. */
+async function run(name: string): Promise<string> {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(format(...args)));
+  await import(`./snippets/${name}.ts`);
+  return `${lines.join('\n')}\n`;
+}
+
+const outputs = new Map<string, string>();
+async function outputOf(name: string): Promise<string> {
+  if (!outputs.has(name)) outputs.set(name, await run(name));
+  return outputs.get(name)!;
+}
+
+/** What the prose around each snippet says; checked on top of the exact output. */
+const facts: Record<string, (out: string) => void> = {
+  'quick-start': (out) => expect(out).toMatch(/^cpu \[ 1, 10 \]/),
+  'fully-connected': (out) => {
+    expect(out).toContain('fully connected: 1,000,000 weights');
+    expect(out).toContain('convolution: 1,000 parameters');
+  },
+  'convolution-example': (out) => {
+    expect(out).toContain('top-left: 6');
+    expect(out).toContain('shape: [ 1, 3, 3, 1 ]');
+  },
+  'output-size': (out) => expect(out.split('\n').slice(0, 4)).toEqual(['3', '5', '112', '28']),
+  dropout: (out) => {
+    const train = out.split('\n')[0].slice('train: '.length).split(' ').map(Number);
+    expect(new Set(train)).toEqual(new Set([0, 2]));
+    expect(out).toContain('eval:  1 1 1 1 1 1 1 1');
+  },
+  'batch-norm': (out) => expect(out).toContain('running mean: 0.500'),
+  'small-cnn': (out) => expect(out).toMatch(/Total params: 20,\d{3}/),
+  vgg: (out) => expect(out).toContain('classifier.0: 102,764,544'),
+  googlenet: (out) => expect(out).toContain('parameters: 6,624,904'),
+  resnet: (out) => expect(out).toContain('parameters: 11,689,512'),
+  efficientnet: (out) => expect(out).toContain('parameters: 5,288,548'),
+  'transfer-learning': (out) => expect(out).toContain('trainable: 1,539 of'),
+  'pytorch-weights': (out) => expect(out).toContain('pth: loaded 14 tensors'),
+  backends: (out) => expect(out).toContain('using: cpu'),
+  'pretrained-catalog': (out) => expect(out).toContain('IMAGENET1K_V2 https://download.pytorch.org/models/resnet50-11ad3fa6.pth'),
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('docs snippets', () => {
+  it('every snippet has an output file and a list of facts', () => {
+    for (const name of snippets) {
+      expect(facts[name], `facts for ${name}`).toBeTypeOf('function');
+      if (!process.env.UPDATE_SNIPPETS) expect(existsSync(join(dir, `${name}.out.txt`)), `${name}.out.txt`).toBe(true);
+    }
+  });
+
+  it.each(snippets)('%s prints what the guide shows', async (name) => {
+    const out = await outputOf(name);
+    const file = join(dir, `${name}.out.txt`);
+    if (process.env.UPDATE_SNIPPETS) writeFileSync(file, out);
+    expect(out).toBe(readFileSync(file, 'utf8'));
+    facts[name]?.(out);
+  });
+
+  it.runIf(torchAvailable())('the PyTorch script of the weights guide gives the logits convkit prints', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'convkit-docs-'));
+    const py = execFileSync('/usr/bin/python3', [join(dir, 'small_cnn.py'), join(tmp, 'small-cnn.pth')], { encoding: 'utf8' });
+    const numbers = (s: string) => s.match(/logits: \[([^\]]*)\]/)![1].split(',').map(Number);
+    const ours = numbers((await outputOf('pytorch-weights')).replace(/\s+/g, ' '));
+    const file = join(dir, 'small_cnn.out.txt');
+    if (process.env.UPDATE_SNIPPETS) writeFileSync(file, py);
+    expect(py).toBe(readFileSync(file, 'utf8'));
+    const theirs = numbers(py);
+    expect(ours).toHaveLength(10);
+    ours.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThan(2e-4));
+  });
+});

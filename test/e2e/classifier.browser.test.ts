@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '@convkit/backend-cpu';
+import { createModel } from '@convkit/models';
+import { saveWeights } from '@convkit/weights';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { closeBrowser, openPage, scratch, shot, type TestPage } from './browser';
+import { type Served, serve } from './serve';
+
+let server: Served;
+let t: TestPage;
+
+beforeAll(async () => {
+  server = await serve('apps/classifier/dist');
+  t = await openPage(server.url);
+  await t.page.getByTestId('status').filter({ hasText: 'resnet18 ready' }).waitFor({ timeout: 90_000 });
+});
+afterAll(async () => {
+  await t?.close();
+  await closeBrowser();
+  await server?.close();
+});
+
+const top5 = () => t.page.getByTestId('top5').locator('li:not(.hint)');
+
+it('starts with a randomly initialised resnet18, says so, and shows its summary', async () => {
+  const { page } = t;
+  expect(await page.locator('#model option').count()).toBeGreaterThanOrEqual(22); // listModels()
+  await expect.poll(() => page.getByTestId('weights-state').textContent()).toMatch(/^Random initialisation/);
+  expect(await page.getByTestId('summary-totals').textContent()).toContain('total 11,689,512 parameters');
+  expect(await page.getByTestId('summary').locator('td', { hasText: /^layer4$/ }).count()).toBe(1);
+  expect(t.errors).toEqual([]);
+});
+
+it('classifies a dropped image: five classes with probabilities', async () => {
+  const { page } = t;
+  // A real drop: a PNG made in the page, handed over in a DataTransfer.
+  const dataTransfer = await page.evaluateHandle(async () => {
+    const canvas = new OffscreenCanvas(96, 64);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#c33';
+    ctx.fillRect(0, 0, 96, 64);
+    ctx.fillStyle = '#33c';
+    ctx.fillRect(24, 16, 48, 32);
+    const file = new File([await canvas.convertToBlob({ type: 'image/png' })], 'square.png', { type: 'image/png' });
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    return dt;
+  });
+  await page.dispatchEvent('#image-drop', 'drop', { dataTransfer });
+  await page.getByTestId('status').filter({ hasText: 'predicted in' }).waitFor({ timeout: 60_000 });
+  await expect.poll(() => top5().count()).toBe(5);
+  const percents = (await top5().allTextContents()).map((s) => Number(s.trim().split(' ')[0]));
+  expect(percents.every((p) => p > 0 && p <= 100)).toBe(true);
+  expect([...percents].sort((a, b) => b - a)).toEqual(percents);
+  expect(await page.getByTestId('top5').textContent()).toContain('random weights');
+  expect(t.errors).toEqual([]);
+});
+
+it('loads a safetensors file given through the file input', async () => {
+  const { page } = t;
+  const model = createModel('resnet18', { seed: 3 });
+  const file = join(scratch(), 'resnet18-seed3.safetensors');
+  writeFileSync(file, saveWeights(model));
+  model.dispose();
+  await page.setInputFiles('#weights-file', file);
+  await expect.poll(() => page.getByTestId('weights-state').textContent(), { timeout: 60_000 }).toMatch(/^Weights loaded: 122 tensors from a safetensors file/);
+  await page.getByTestId('status').filter({ hasText: 'predicted in' }).waitFor({ timeout: 60_000 });
+  expect(await page.getByTestId('top5').textContent()).not.toContain('random weights');
+  await shot(page, 'classifier');
+  expect(t.errors).toEqual([]);
+});
+
+it('a file that is not a checkpoint is refused in the banner, not with a crash', async () => {
+  const { page } = t;
+  const file = join(scratch(), 'notes.pth');
+  writeFileSync(file, 'not a checkpoint');
+  await page.setInputFiles('#weights-file', file);
+  await expect.poll(() => page.getByTestId('weights-state').textContent(), { timeout: 30_000 }).toMatch(/^Could not load notes\.pth: /);
+  expect(t.errors).toEqual([]);
+});
+
+it('measures the latency per backend: cpu first, then WebGL starts', async () => {
+  const { page } = t;
+  await page.click('#bench');
+  // ResNet18 at 224×224 on SwiftShader's WebGL takes minutes (shader compilation on two CPU
+  // cores), so the test checks the CPU row and that WebGL really became the active backend.
+  await page.getByTestId('status').filter({ hasText: 'measuring on webgl' }).waitFor({ timeout: 60_000 });
+  const first = await page.getByTestId('latency').locator('tbody tr').first().textContent();
+  expect(first).toMatch(/^cpu\d+\.\d\d+\.\d$/);
+  await shot(page, 'classifier-latency');
+  expect(t.errors).toEqual([]);
+});
