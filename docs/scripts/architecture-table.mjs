@@ -11,9 +11,8 @@ const [family, name, depth] = process.argv.slice(2);
 await selectBackend(['cpu']);
 const fmt = (n) => n.toLocaleString('en-US');
 const shape = (s) => (s ? s.join('×') : '—');
-// In evaluation mode a Conv → BatchNorm → activation chain runs as one fused op, so summary()
-// records no output of its own for those layers: say so rather than show a bare dash.
-const rowShape = (r) => (r.outputShape ? shape(r.outputShape) : 'fused ¹');
+// A module the forward pass never calls (e.g. a ReLU module whose block applies relu itself) has no shape.
+const rowShape = (r) => shape(r.outputShape);
 
 const variants = listModels().filter((m) => m.family === family);
 const lines = [
@@ -40,9 +39,6 @@ lines.push(
   '|---|---|---|---:|',
   ...summary.rows.map((r) => `| ${'&nbsp;&nbsp;'.repeat(r.depth)}\`${r.path}\` | ${r.type} | ${rowShape(r)} | ${fmt(r.params)} |`),
   '',
-  ...(summary.rows.some((r) => !r.outputShape)
-    ? ['¹ In evaluation mode convkit runs Conv → BatchNorm → activation as one fused operation, so summary() records no output of their own for those layers (the next row with a shape has it).', '']
-    : []),
   `**Total: ${fmt(summary.totalParams)} parameters** (torchvision publishes ${fmt(published)}), ${summary.sizeMB.toFixed(1)} MB of float32 parameters and buffers; output ${shape(summary.outputShape)}.`,
   '',
 );

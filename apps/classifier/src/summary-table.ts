@@ -12,8 +12,8 @@ export function renderSummary(s: ModelSummary): HTMLElement {
     const row = body.insertRow();
     row.insertCell().textContent = `${'\u00a0\u00a0'.repeat(r.depth)}${r.path}`;
     row.insertCell().textContent = r.type;
-    // Conv → BN → activation chains run fused in evaluation mode: no shape of their own.
-    row.insertCell().textContent = r.outputShape ? r.outputShape.join('×') : '(fused)';
+    // A module the forward pass never calls has no shape.
+    row.insertCell().textContent = r.outputShape ? r.outputShape.join('×') : '—';
     Object.assign(row.insertCell(), { textContent: fmt(r.params), className: 'num' });
   }
   const totals = document.createElement('p');

@@ -20,6 +20,11 @@ function matches(path: string, prefix: string | undefined): boolean {
  * are the state-dict keys. Subclasses register children in the constructor and implement `forward`.
  */
 export abstract class Module {
+  /**
+   * True while `summary()` traces a forward pass: inference shortcuts (BatchNorm folding) are
+   * off, so every module runs and reports its output shape.
+   */
+  static tracing = false;
   private isTraining = true;
   /** A frozen module's parameters are not trainable and its BatchNorm statistics do not update. */
   frozen = false;

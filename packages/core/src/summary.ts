@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from './module';
+import { Module } from './module';
 
 export interface SummaryRow {
   path: string;
@@ -48,8 +48,10 @@ export function summarize(root: Module, inputShape: number[], { depth = Infinity
   let outputShape: number[];
   try {
     root.eval();
+    Module.tracing = true;
     outputShape = tf.tidy(() => root.forward(tf.zeros(inputShape)).shape);
   } finally {
+    Module.tracing = false;
     for (const m of patched) delete (m as { forward?: unknown }).forward;
     for (const [m, mode] of modes) m.training = mode;
   }

@@ -54,6 +54,10 @@ type NormLayer = (channels: number) => Module;
  * and-excitation → 1×1 projection; a residual with stochastic depth when the shape is kept.
  */
 export class MBConv extends Module {
+  override get typeName(): string {
+    return 'MBConv';
+  }
+
   readonly block: Sequential;
   readonly stochasticDepth: StochasticDepth;
   readonly useResConnect: boolean;

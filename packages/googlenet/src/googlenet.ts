@@ -8,6 +8,10 @@ import catalog from './weights-catalog.json';
 
 /** Conv (no bias) → BatchNorm (eps 1e-3, as in the original Inception) → ReLU. */
 export class BasicConv2d extends Module {
+  override get typeName(): string {
+    return 'BasicConv2d';
+  }
+
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d;
 
@@ -27,6 +31,10 @@ export class BasicConv2d extends Module {
  * → 1×1. The "5×5" branch is a 3×3 conv in torchvision (kept so its checkpoint loads).
  */
 export class Inception extends Module {
+  override get typeName(): string {
+    return 'Inception';
+  }
+
   readonly branch1: BasicConv2d;
   readonly branch2: Sequential;
   readonly branch3: Sequential;
@@ -50,6 +58,10 @@ export class Inception extends Module {
 
 /** Auxiliary classifier on an intermediate map: 4×4 average → 1×1 conv to 128 → fc1 → ReLU → dropout → fc2. */
 export class InceptionAux extends Module {
+  override get typeName(): string {
+    return 'InceptionAux';
+  }
+
   readonly conv: BasicConv2d;
   readonly fc1: Linear;
   fc2: Linear;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activation as applyActivation, type ActivationName, type Module } from '@convkit/core';
+import { activation as applyActivation, type ActivationName, Module } from '@convkit/core';
 import { BatchNorm2d } from '@convkit/regularization';
 import { Activation } from './activations';
 import { Conv2d } from './conv2d';
@@ -7,6 +7,7 @@ import { Conv2d } from './conv2d';
 /** Whether `norm` can be folded into the conv before it: both evaluate with running statistics. */
 export function canFold(conv: Conv2d, norm: Module | null | undefined): boolean {
   return (
+    !Module.tracing &&
     norm instanceof BatchNorm2d &&
     !conv.training &&
     !norm.training &&
@@ -29,7 +30,7 @@ export function runFolded(modules: Module[], x: tf.Tensor): tf.Tensor {
   let y = x;
   for (let i = 0; i < modules.length; i++) {
     const m = modules[i];
-    if (!(m instanceof Conv2d) || m.training) {
+    if (!(m instanceof Conv2d) || m.training || Module.tracing) {
       y = m.forward(y);
       continue;
     }

@@ -40,6 +40,10 @@ abstract class ResidualBlock extends Module {
 
 /** Two 3×3 convs (ResNet18/34). */
 export class BasicBlock extends ResidualBlock {
+  override get typeName(): string {
+    return 'BasicBlock';
+  }
+
   static readonly expansion = 1;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -69,6 +73,10 @@ export class BasicBlock extends ResidualBlock {
 
 /** 1×1 → 3×3 (stride here: ResNet v1.5) → 1×1 with 4× expansion (ResNet50+, ResNeXt, Wide ResNet). */
 export class Bottleneck extends ResidualBlock {
+  override get typeName(): string {
+    return 'Bottleneck';
+  }
+
   static readonly expansion = 4;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
