@@ -3,12 +3,11 @@ import '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import { selectBackend } from '@convkit/core';
 import { ArrayDataset, batches, FASHION_MNIST_FILES, type FashionMnistData, fashionMnistFromIdx, normalize } from '@convkit/data';
-import type { Sequential } from '@convkit/layers';
+import { type SmallCNN, smallCnn } from '@convkit/models';
 import { AdamW, ConfusionMatrix, evaluate, fit, SGD } from '@convkit/train';
 import { saveWeights } from '@convkit/weights';
 import { drawChart, type Series } from './chart';
 import { renderConfusion } from './confusion';
-import { smallCnn } from './model';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -38,7 +37,7 @@ await selectBackend(['cpu']);
 status.textContent = `Data ready: ${train.shape[0]} training and ${test.shape[0]} test images (${train.classNames.join(', ')}).`;
 trainButton.disabled = false;
 
-let model: Sequential | null = null;
+let model: SmallCNN | null = null;
 let abort: AbortController | null = null;
 
 async function run(): Promise<void> {
@@ -56,7 +55,7 @@ async function run(): Promise<void> {
   const testData = batches(new ArrayDataset({ images: test.images, labels: test.labels, imageShape: [28, 28] }), { batchSize: 250, batchTransform: standardize });
 
   model?.dispose();
-  model = smallCnn(0);
+  model = smallCnn({ seed: 0 });
   const params = model.trainableParameters();
   const optimizer = $<HTMLSelectElement>('optimizer').value === 'sgd' ? new SGD(params, { lr: 0.05, momentum: 0.9 }) : new AdamW(params, { lr: 0.003 });
   const series: Series = { loss: [], accuracy: [], test: [] };
