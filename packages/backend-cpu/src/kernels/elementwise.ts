@@ -2,6 +2,7 @@
 // batch norm, activations): same shape, a scalar, or a per-channel vector broadcast over the
 // last axis. tfjs-backend-cpu computes broadcast indices per element, ~10× slower.
 import * as tf from '@tensorflow/tfjs-core';
+import { broadcastBinary } from './broadcast';
 import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
 
 type Op = 'add' | 'sub' | 'mul';
@@ -24,7 +25,7 @@ function binary(kernelName: string, op: Op): FastKernel {
       // The small side must be the whole tensor, a scalar, or a vector along the last axis.
       const smallShape = aBig ? b.shape : a.shape;
       const lastOnly = smallShape.slice(0, -1).every((d) => d === 1) && period === last;
-      if (big.length !== n || !(period === n || period === 1 || lastOnly)) return fallback(kernelName, args);
+      if (big.length !== n || !(period === n || period === 1 || lastOnly)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
       const out = new Float32Array(n);
       if (period === n) {
         if (op === 'add') for (let i = 0; i < n; i++) out[i] = av[i] + bv[i];

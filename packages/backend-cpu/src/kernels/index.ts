@@ -1,6 +1,7 @@
 // Every fast kernel, registered on the tfjs 'cpu' backend by fast-kernels.ts (one file per kernel
 // family; each falls back to the captured tfjs kernel for inputs it does not cover).
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import { realDiv, step } from './broadcast';
 import type { FastKernel } from './common';
 import { conv2D } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
@@ -9,7 +10,9 @@ import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d'
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
 import { add, mul, relu, relu6, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
+import { avgPoolGrad, maxPoolGrad } from './max-pool-grad';
 import { avgPool, maxPool, padV2 } from './pool';
+import { max, mean, min, sum } from './reduce';
 
 export const fastKernels: readonly FastKernel[] = [
   // WebAssembly SIMD (multithreaded)
@@ -32,4 +35,13 @@ export const fastKernels: readonly FastKernel[] = [
   maxPool,
   avgPool,
   padV2,
+  // Plain JS reductions, pooling gradients, broadcast division and ReLU's gradient
+  sum,
+  mean,
+  max,
+  min,
+  maxPoolGrad,
+  avgPoolGrad,
+  realDiv,
+  step,
 ];

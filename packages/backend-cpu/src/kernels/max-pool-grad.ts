@@ -1,0 +1,139 @@
+// Plain-JS MaxPoolGrad and AvgPoolGrad for NHWC float32 (any window, stride, 'same' / 'valid' /
+// numeric / explicit padding, rounding mode): one pass over the output windows, scattering
+// dy into dx, with channel-contiguous inner loops. tfjs-backend-cpu first builds an argmax
+// buffer and then, for every dx element, searches every window that could contain it.
+import * as tf from '@tensorflow/tfjs-core';
+import { f32, fallback, type FastKernel, type KernelArgs } from './common';
+
+function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+}
+
+/**
+ * dx with float64 accumulation when windows overlap (tfjs sums each dx element's contributions
+ * in double before rounding), plain float32 otherwise.
+ */
+function accumulator(info: tf.backend_util.Conv2DInfo, n: number): Float32Array | Float64Array {
+  const overlap = info.strideHeight < info.filterHeight || info.strideWidth < info.filterWidth;
+  return overlap ? new Float64Array(n) : new Float32Array(n);
+}
+
+function finish(args: KernelArgs, x: tf.TensorInfo, dx: Float32Array | Float64Array): tf.TensorInfo {
+  const out = dx instanceof Float32Array ? dx : Float32Array.from(dx);
+  return args.backend.makeTensorInfo(x.shape, 'float32', out);
+}
+
+/**
+ * The gradient goes to the first maximum of each window in row-major (h, then w) order, as in
+ * tfjs (and PyTorch): a later equal value does not take it. NaN never wins; a window with no
+ * value above -Infinity passes no gradient, as in tfjs.
+ */
+export const maxPoolGrad: FastKernel = {
+  kernelName: tf.MaxPoolGrad,
+  kernelFunc: (args: KernelArgs) => {
+    const { dy, input } = args.inputs;
+    const xv = f32(args.backend, input);
+    const dyv = f32(args.backend, dy);
+    if (!xv || !dyv || input.shape.length !== 4) return fallback(tf.MaxPoolGrad, args);
+    const info = poolInfo(input, args.attrs ?? {});
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
+    const { top, left } = info.padInfo;
+    if (dyv.length !== N * OH * OW * C) return fallback(tf.MaxPoolGrad, args);
+    const dx = accumulator(info, xv.length);
+    const best = new Float32Array(C);
+    const at = new Int32Array(C);
+    let o = 0;
+    for (let n = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = oh * sH - top;
+        const ha = Math.max(0, h0);
+        const hb = Math.min(H, h0 + KH);
+        for (let ow = 0; ow < OW; ow++, o += C) {
+          const w0 = ow * sW - left;
+          const wa = Math.max(0, w0);
+          const wb = Math.min(W, w0 + KW);
+          best.fill(-Infinity);
+          at.fill(-1);
+          for (let h = ha; h < hb; h++) {
+            for (let w = wa; w < wb; w++) {
+              const base = ((n * H + h) * W + w) * C;
+              for (let c = 0; c < C; c++) {
+                const v = xv[base + c];
+                if (v > best[c]) {
+                  best[c] = v;
+                  at[c] = base + c;
+                }
+              }
+            }
+          }
+          for (let c = 0; c < C; c++) if (at[c] >= 0) dx[at[c]] += dyv[o + c];
+        }
+      }
+    }
+    return finish(args, input, dx);
+  },
+};
+
+/**
+ * Like tfjs-backend-cpu, every window's gradient is dy / (filterHeight·filterWidth), even for
+ * windows that overlap the padding (the tfjs forward pass divides by the taps inside the
+ * input instead; this matches the tfjs gradient, not PyTorch's count_include_pad=False).
+ */
+export const avgPoolGrad: FastKernel = {
+  kernelName: tf.AvgPoolGrad,
+  kernelFunc: (args: KernelArgs) => {
+    const { dy, input } = args.inputs;
+    const dyv = f32(args.backend, dy);
+    if (!dyv || input.shape.length !== 4 || (input.dtype !== 'float32' && input.dtype !== 'int32')) {
+      return fallback(tf.AvgPoolGrad, args);
+    }
+    const attrs = args.attrs ?? {};
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      attrs.filterSize as number | [number, number],
+      attrs.strides as number | [number, number],
+      1,
+      attrs.pad as 'same' | 'valid' | number,
+    );
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
+    const { top, left } = info.padInfo;
+    if (dyv.length !== N * OH * OW * C) return fallback(tf.AvgPoolGrad, args);
+    const dx = accumulator(info, size4(input.shape));
+    let o = 0;
+    for (let n = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = oh * sH - top;
+        const ha = Math.max(0, h0);
+        const hb = Math.min(H, h0 + KH);
+        for (let ow = 0; ow < OW; ow++, o += C) {
+          const w0 = ow * sW - left;
+          const wa = Math.max(0, w0);
+          const wb = Math.min(W, w0 + KW);
+          for (let h = ha; h < hb; h++) {
+            for (let w = wa; w < wb; w++) {
+              const base = ((n * H + h) * W + w) * C;
+              for (let c = 0; c < C; c++) dx[base + c] += dyv[o + c];
+            }
+          }
+        }
+      }
+    }
+    // tfjs multiplies each dx element's sum by 1/(KH·KW) once.
+    const m = 1 / (KH * KW);
+    for (let i = 0; i < dx.length; i++) dx[i] *= m;
+    return finish(args, input, dx);
+  },
+};
+
+function size4(shape: readonly number[]): number {
+  return shape[0] * shape[1] * shape[2] * shape[3];
+}
