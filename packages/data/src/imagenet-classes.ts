@@ -4,7 +4,8 @@
  * `_IMAGENET_CATEGORIES` by a hash in the test fixtures. torchvision renames the two duplicate
  * WordNet labels so names are unique: 134 'crane bird' (vs 517 'crane'), 639 'maillot tank suit'.
  */
-export const IMAGENET_CLASSES: readonly string[] = Object.freeze([
+// Pure: bundlers drop the list from apps that never use it.
+export const IMAGENET_CLASSES: readonly string[] = /* @__PURE__ */ Object.freeze([
   /*   0 */ 'tench', 'goldfish', 'great white shark', 'tiger shark', 'hammerhead', 'electric ray', 'stingray', 'cock', 'hen', 'ostrich',
   /*  10 */ 'brambling', 'goldfinch', 'house finch', 'junco', 'indigo bunting', 'robin', 'bulbul', 'jay', 'magpie', 'chickadee',
   /*  20 */ 'water ouzel', 'kite', 'bald eagle', 'vulture', 'great grey owl', 'European fire salamander', 'common newt', 'eft', 'spotted salamander', 'axolotl',
