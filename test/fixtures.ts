@@ -2,18 +2,14 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
-export interface EncodedTensor {
-  shape: number[];
-  data: number[];
-}
+import type { EncodedTensor } from './small-cnn-fixture';
+
+export { type EncodedTensor, toTensor } from './small-cnn-fixture';
 
 export function readJson<T>(url: URL): T {
   return JSON.parse(readFileSync(url, 'utf8')) as T;
 }
 
-export function toTensor(e: EncodedTensor): tf.Tensor {
-  return tf.tensor(e.data, e.shape, 'float32');
-}
 
 /**
  * Asserts `actual` matches the reference: same shape and max |a - e| <= atol + rtol·max|e|.

@@ -2,12 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
-export interface EncodedTensor {
-  shape: number[];
-  data: number[];
-}
+import type { EncodedTensor } from '../small-cnn-fixture';
 
-export const toTensor = (e: EncodedTensor): tf.Tensor => tf.tensor(e.data, e.shape, 'float32');
+export { type EncodedTensor, toTensor } from '../small-cnn-fixture';
 
 export interface Tolerance {
   rtol?: number;

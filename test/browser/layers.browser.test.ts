@@ -2,54 +2,19 @@
 // gradients, three SGD steps (parameters and BatchNorm running stats), and tf.memory() staying
 // flat across repeated predicts and training steps.
 import * as tf from '@tensorflow/tfjs-core';
-import { logSoftmax } from '@convkit/core';
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
-import { BatchNorm2d, Dropout2d } from '@convkit/regularization';
+import type { Sequential } from '@convkit/layers';
 import { describe, expect, it } from 'vitest';
 import fixture from '../../packages/layers/src/__fixtures__/small-cnn.json';
-import { type EncodedTensor, expectClose, scalar, toTensor } from './compare';
+import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey, toTensor } from '../small-cnn-fixture';
+import { expectClose, scalar } from './compare';
 import { backendsUnderTest, useBackend } from './context';
 
-interface Fixture {
-  initial: Record<string, EncodedTensor>;
-  inputs: EncodedTensor[];
-  labels: number[][];
-  evalLogits: EncodedTensor;
-  trainLogits: EncodedTensor;
-  lossesPerStep: number[];
-  gradsStep1: Record<string, EncodedTensor>;
-  afterSteps: Record<string, EncodedTensor>;
-  lr: number;
-}
-
-const fx = fixture as unknown as Fixture;
-
-/** The fixture script's SmallCNN, from convkit layers (as in packages/layers/src/small-cnn.test.ts). */
-function smallCnn(): Sequential {
-  const features = new Sequential(
-    new Conv2d(1, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Conv2d(8, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Dropout2d(0),
-  );
-  return new Sequential(features, new Flatten(), new Linear(16 * 3 * 3, 5));
-}
-
-const ourKey = (k: string) => k.replace(/^features\./, '0.').replace(/^classifier\./, '2.');
-const theirKey = (k: string) => k.replace(/^0\./, 'features.').replace(/^2\./, 'classifier.');
+const fx = fixture as unknown as SmallCnnFixture;
 
 function loaded(): Sequential {
-  const model = smallCnn();
-  const tensors = Object.fromEntries(Object.entries(fx.initial).map(([k, v]) => [ourKey(k), toTensor(v)]));
-  model.loadStateDict(tensors);
-  tf.dispose(Object.values(tensors));
+  const model = fixtureCnn();
+  loadFixtureState(model, fx.initial);
   return model;
-}
-
-function crossEntropy(logits: tf.Tensor, labels: number[]): tf.Scalar {
-  return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1] as number);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logSoftmax(logits)), 1))) as tf.Scalar;
-  });
 }
 
 /** One training step: forward, backward, plain SGD update. Returns the loss. */

@@ -1,50 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { logSoftmax, StateDictError } from '@convkit/core';
-import { BatchNorm2d, Dropout2d } from '@convkit/regularization';
+import { StateDictError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from './index';
+import { expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
+import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey } from '../../../test/small-cnn-fixture';
 
-interface Fixture {
-  paramCount: number;
-  initial: Record<string, EncodedTensor>;
-  inputs: EncodedTensor[];
-  labels: number[][];
-  evalLogits: EncodedTensor;
-  trainLogits: EncodedTensor;
-  lossesPerStep: number[];
-  gradsStep1: Record<string, EncodedTensor>;
-  afterSteps: Record<string, EncodedTensor>;
-  lr: number;
-}
-
-const fx = readJson<Fixture>(new URL('./__fixtures__/small-cnn.json', import.meta.url));
-
-/** The same network as the fixture script's SmallCNN, built from convkit layers. */
-function smallCnn(): Sequential {
-  const features = new Sequential(
-    new Conv2d(1, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Conv2d(8, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Dropout2d(0),
-  );
-  const model = new Sequential(features, new Flatten(), new Linear(16 * 3 * 3, 5));
-  return model;
-}
-
-/** Maps our Sequential paths to the fixture's module names (features.*, classifier.*). */
-const ourKey = (k: string) => k.replace(/^features\./, '0.').replace(/^classifier\./, '2.');
-const theirKey = (k: string) => k.replace(/^0\./, 'features.').replace(/^2\./, 'classifier.');
-
-function load(model: Sequential, dict: Record<string, EncodedTensor>): void {
-  const tensors = Object.fromEntries(Object.entries(dict).map(([k, v]) => [ourKey(k), toTensor(v)]));
-  model.loadStateDict(tensors);
-  tf.dispose(Object.values(tensors));
-}
-
-function crossEntropy(logits: tf.Tensor, labels: number[]): tf.Scalar {
-  const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1] as number);
-  return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logSoftmax(logits)), 1))) as tf.Scalar;
-}
+const fx = readJson<SmallCnnFixture>(new URL('./__fixtures__/small-cnn.json', import.meta.url));
+const smallCnn = fixtureCnn;
+const load = loadFixtureState;
 
 describe('a small CNN built from convkit layers matches PyTorch', () => {
   it('has the same state-dict keys, shapes and parameter count', () => {

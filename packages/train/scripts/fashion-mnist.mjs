@@ -10,8 +10,7 @@ import '@convkit/backend-cpu';
 import { manualSeed } from '@convkit/core';
 import { ArrayDataset, batches, FASHION_MNIST_CLASSES, normalize } from '@convkit/data';
 import { fashionMnist } from '@convkit/data/node';
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
-import { BatchNorm2d, Dropout, Dropout2d } from '@convkit/regularization';
+import { smallCnn } from '@convkit/models';
 import { CosineAnnealingLR, ConfusionMatrix, evaluate, fit, SGD } from '@convkit/train';
 
 const { values } = parseArgs({
@@ -43,12 +42,8 @@ const testSet = load('test', values['test-limit']);
 const train = batches(trainSet, { batchSize, shuffle: true, seed: Number(values.seed), batchTransform: norm });
 const test = batches(testSet, { batchSize: 500, batchTransform: norm });
 
-const model = new Sequential(
-  new Conv2d(1, 32, 3, { padding: 1 }), new BatchNorm2d(32), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-  new Conv2d(32, 64, 3, { padding: 1 }), new BatchNorm2d(64), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-  new Dropout2d(0.2), new Flatten(),
-  new Linear(64 * 7 * 7, 128), new ReLU(), new Dropout(0.3), new Linear(128, 10),
-);
+// The course's small CNN: Conv-BN-ReLU-Pool (32, 64), Dropout2d 0.2, Linear 128, Dropout 0.3, Linear 10.
+const model = smallCnn({ seed: Number(values.seed) });
 const optimizer = new SGD(model.trainableParameters(), { lr: Number(values.lr), momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
 // Cosine over every iteration of the run, to zero (PyTorch: CosineAnnealingLR(T_max=epochs·len(loader)) stepped per batch).
 const scheduler = new CosineAnnealingLR(optimizer, { tMax: epochs * train.length });
