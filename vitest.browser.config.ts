@@ -26,7 +26,6 @@ const common = {
   globalSetup: ['test/browser/global-setup.ts'],
   testTimeout: 180_000,
   hookTimeout: 300_000,
-  reporters: ['default', './test/reporter.ts'],
 };
 
 export default defineConfig({
@@ -39,6 +38,8 @@ export default defineConfig({
   },
   server: { fs: { allow: [root] } },
   test: {
+    // Reporters belong to the root config (vitest ignores them per project).
+    reporters: ['default', './test/reporter.ts'],
     projects: [
       {
         extends: true,
