@@ -31,6 +31,13 @@ describe('elementwise fast paths', () => {
     compareWithTfjs(() => tf.relu6(tf.mul(x, 5)), js);
   });
 
+  it('sigmoid, including its extremes and gradient', () => {
+    const v = tf.tensor1d([-100, -20, -1, -0, 0, 0.5, 20, 100, NaN, Infinity, -Infinity]);
+    compareWithTfjs(() => tf.sigmoid(v), js);
+    compareWithTfjs(() => tf.sigmoid(tf.mul(x, 4)), js);
+    compareWithTfjs(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, tf.sigmoid(t))))(x), js);
+  });
+
   it('gradients through add/mul/relu', () => {
     const a = randn([3, 4, 5]);
     const b = randn([5]);

