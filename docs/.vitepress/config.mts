@@ -38,6 +38,7 @@ export default defineConfig({
           { text: 'Loading PyTorch weights', link: '/guide/pytorch-weights' },
           { text: 'Choosing a backend', link: '/guide/backends' },
           ...optional('performance', 'Performance'),
+          ...optional('benchmark-results', 'Benchmark results'),
           ...optional('bundle-sizes', 'Bundle sizes'),
           { text: 'API reference', link: '/api/index.html', target: '_self' },
         ],

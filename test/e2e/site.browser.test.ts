@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const guides = [
   'what-is-a-cnn', 'convolution', 'dropout-batch-norm', 'vgg', 'googlenet', 'resnet', 'efficientnet',
-  'transfer-learning', 'pytorch-weights', 'backends', 'performance',
+  'transfer-learning', 'pytorch-weights', 'backends', 'performance', 'benchmark-results', 'bundle-sizes',
 ];
 
 it('home page: hero, quick start code and its output', async () => {

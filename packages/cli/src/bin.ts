@@ -2,6 +2,7 @@
 import '@convkit/backend-cpu';
 import { ConvkitError, selectBackend } from '@convkit/core';
 import { Command } from 'commander';
+import { registerBench } from './commands/bench';
 import { registerModels } from './commands/models';
 import { registerPredict } from './commands/predict';
 import { registerSummary } from './commands/summary';
@@ -18,6 +19,7 @@ registerModels(program);
 registerSummary(program);
 registerPredict(program);
 registerWeights(program);
+registerBench(program);
 
 program.hook('preAction', async () => {
   await selectBackend(['cpu']);

@@ -16,7 +16,7 @@ describe('convkit CLI', () => {
   it('--help lists the commands', () => {
     const r = convkit('--help');
     expect(r.status).toBe(0);
-    for (const c of ['models', 'summary', 'predict', 'inspect', 'convert']) expect(r.stdout).toContain(c);
+    for (const c of ['demo', 'train', 'models', 'summary', 'predict', 'inspect', 'convert', 'bench']) expect(r.stdout).toContain(c);
   });
 
   it('models lists torchvision names with published parameter counts', () => {
@@ -31,6 +31,13 @@ describe('convkit CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Total params: 11,689,512/);
     expect(r.stdout).toMatch(/layer4\.1\.bn2\s+BatchNorm2d\s+2×2×512/);
+  });
+
+  it('bench times a model and names the backend', () => {
+    const r = convkit('bench', 'resnet18', '--input', '32', '--runs', '2');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/resnet18, batch 1, 32×32, backend cpu/);
+    expect(r.stdout).toMatch(/median \d+\.\d ms, min/);
   });
 
   it('bad input is a one-line error and exit code 1', () => {
