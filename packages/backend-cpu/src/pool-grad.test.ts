@@ -1,29 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
+import { compareWithTfjs, fallbacks, randn, weightedSum } from './__fixtures__/compare';
 import { enableFastKernels } from './fast-kernels';
-import { runtime } from './kernels/common';
 
 const js = { expectWasm: false };
 
-/** Kernel names that fell back to tfjs while `fn` ran with the fast kernels on. */
-function fallbacks(fn: () => unknown): string[] {
-  enableFastKernels();
-  const original = runtime.original;
-  const names = new Set<string>();
-  runtime.original = (name) => {
-    names.add(name);
-    return original(name);
-  };
-  try {
-    tf.tidy(() => {
-      fn();
-    });
-  } finally {
-    runtime.original = original;
-  }
-  return [...names];
-}
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 

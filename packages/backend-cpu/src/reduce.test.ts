@@ -1,30 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
-import { enableFastKernels } from './fast-kernels';
-import { runtime } from './kernels/common';
+import { compareWithTfjs, fallbacks, randn, weightedSum } from './__fixtures__/compare';
 
 // Plain JS kernels: no wasm launches.
 const js = { expectWasm: false };
 
-/** Kernel names that fell back to tfjs while `fn` ran with the fast kernels on. */
-function fallbacks(fn: () => unknown): string[] {
-  enableFastKernels();
-  const original = runtime.original;
-  const names = new Set<string>();
-  runtime.original = (name) => {
-    names.add(name);
-    return original(name);
-  };
-  try {
-    tf.tidy(() => {
-      fn();
-    });
-  } finally {
-    runtime.original = original;
-  }
-  return [...names];
-}
 
 type Axis = number | number[] | undefined;
 

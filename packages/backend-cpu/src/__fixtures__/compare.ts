@@ -57,3 +57,22 @@ export function weightedSum(y: tf.Tensor, salt: number): tf.Scalar {
   const r = tf.randomNormal(y.shape, 0, 1, 'float32', 1000 + salt);
   return tf.sum(tf.mul(y, r));
 }
+
+/** Kernel names that fell back to tfjs while `fn` ran with the fast kernels on. */
+export function fallbacks(fn: () => unknown): string[] {
+  enableFastKernels();
+  const original = runtime.original;
+  const names = new Set<string>();
+  runtime.original = (name) => {
+    names.add(name);
+    return original(name);
+  };
+  try {
+    tf.tidy(() => {
+      fn();
+    });
+  } finally {
+    runtime.original = original;
+  }
+  return [...names];
+}
