@@ -83,7 +83,7 @@ export async function trainFashion(opts: TrainOptions): Promise<void> {
 export function registerTrain(program: Command): void {
   const common = (cmd: Command) =>
     cmd
-      .option('--epochs <n>', 'training epochs', positiveInt('--epochs'))
+      .option('--epochs <n>', 'training epochs (demo: 1, train: 10)', positiveInt('--epochs'))
       .option('--batch-size <n>', 'examples per batch', positiveInt('--batch-size'), 64)
       .option('--lr <rate>', 'initial learning rate (SGD, Nesterov momentum 0.9, cosine schedule)', positiveNumber('--lr'), 0.05)
       .option('--limit <n>', 'use only the first n images of each split', positiveInt('--limit'))
@@ -92,7 +92,7 @@ export function registerTrain(program: Command): void {
 
   common(program.command('demo'))
     .description("the course in one command: train a small CNN on Fashion-MNIST (the shipped subset), then test, save and reload it")
-    .action((opts: TrainOptions) => trainFashion({ ...opts, subset: true, epochs: opts.epochs ?? 3 }));
+    .action((opts: TrainOptions) => trainFashion({ ...opts, subset: true, epochs: opts.epochs ?? 1 }));
 
   common(program.command('train'))
     .description('train the small CNN on Fashion-MNIST (the full Debian data set when installed, else the shipped subset)')
