@@ -47,6 +47,9 @@ describe('convkit CLI', () => {
     const badOption = convkit('summary', 'resnet18', '--input', 'big');
     expect(badOption.status).toBe(1);
     expect(badOption.stderr).toMatch(/--input must be a positive integer, got 'big'/);
+    const unknownModel = convkit('train', '--model', 'resnet19', '--subset');
+    expect(unknownModel.status).toBe(1);
+    expect(unknownModel.stderr).toMatch(/unknown name 'resnet19'/);
     const corrupt = convkit('inspect', join(fixtures, 'tiny-net.json'));
     expect(corrupt.status).toBe(1);
     expect(corrupt.stderr).toMatch(/^error: /m);
