@@ -29,8 +29,8 @@ export interface TorchReference {
   dispose(): void;
 }
 
-/** Generates (once, cached) and reads PyTorch's reference for a torchvision model. */
-export function torchReference(model: string, { size = 64, seed = 0, batch = 2, extra = [] as string[] } = {}): TorchReference {
+/** Generates PyTorch's reference for a torchvision model once (cached); returns its file stem. */
+export function ensureTorchReference(model: string, { size = 64, seed = 0, batch = 2, extra = [] as string[] } = {}): string {
   const tag = extra.length ? `-${extra.join('').replace(/-/g, '')}` : '';
   const dir = join(CACHE, `${model}${tag}`);
   const stem = join(dir, `${model}-${size}-${seed}`);
@@ -40,6 +40,12 @@ export function torchReference(model: string, { size = 64, seed = 0, batch = 2, 
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
+  return stem;
+}
+
+/** Generates (once, cached) and reads PyTorch's reference for a torchvision model. */
+export function torchReference(model: string, options: { size?: number; seed?: number; batch?: number; extra?: string[] } = {}): TorchReference {
+  const stem = ensureTorchReference(model, options);
   const header = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { numParams: number; tensors: Record<string, { shape: number[]; offset: number }> };
   const bytes = readFileSync(`${stem}.bin`);
   const tensors: Record<string, tf.Tensor> = {};

@@ -1,18 +1,12 @@
-import { FormatError, OptionError } from '@convkit/core';
+import { FormatError, OptionError, type WeightsEntry as CatalogEntry } from '@convkit/core';
 import { isNode } from './cache';
 import { fetchWeights, type FetchWeightsOptions } from './fetch-weights';
 import { detectFormat, parseWeights } from './parse';
 import { parseTfjsManifest, type ShardLoader } from './tfjs-manifest';
 import { asBytes, type WeightFile } from './weight-file';
 
-/** A weights catalog entry as architectures publish them (torchvision URL plus its hash). */
-export interface WeightsEntry {
-  url: string;
-  fileName?: string;
-  sha256Prefix?: string;
-  /** Checkpoint keys to skip (e.g. GoogLeNet's untrained aux heads). */
-  ignore?: string[];
-}
+/** What loading needs of an architecture's catalog entry (core's `WeightsEntry`): where, its hash, keys to skip. */
+export type WeightsEntry = Pick<CatalogEntry, 'url'> & Partial<Pick<CatalogEntry, 'fileName' | 'sha256Prefix' | 'ignore'>>;
 
 /** A path (Node), a URL, bytes, a Blob/File, or a catalog entry. */
 export type WeightSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | WeightsEntry;
