@@ -1,10 +1,9 @@
 // Plain-JS float32 binary ops under any numpy-style broadcast (per-sample masks like
-// [N,1,1,C] in Dropout2d, [N,1] row statistics, scalars, per-channel vectors), plus RealDiv
-// and Step (ReLU's gradient). Consecutive axes that broadcast the same way are merged, the
-// innermost merged axis is a tight loop, and the outer ones are an odometer, instead of
-// tfjs-backend-cpu's per-element index arithmetic.
+// [N,1,1,C] in Dropout2d, [N,1] row statistics). Consecutive axes that broadcast the same way
+// are merged, the innermost merged axis is a tight loop, and the outer ones are an odometer,
+// instead of tfjs-backend-cpu's per-element index arithmetic.
 import * as tf from '@tensorflow/tfjs-core';
-import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
+import { f32, type KernelArgs, size } from './common';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
@@ -103,31 +102,3 @@ export function broadcastBinary(args: KernelArgs, op: BinaryOp): tf.TensorInfo |
   }
   return args.backend.makeTensorInfo(outShape, 'float32', out);
 }
-
-export const realDiv: FastKernel = {
-  kernelName: tf.RealDiv,
-  kernelFunc: (args: KernelArgs) => broadcastBinary(args, 'div') ?? fallback(tf.RealDiv, args),
-};
-
-/** Step (x > 0 ? 1 : alpha; NaN stays NaN) for float32. */
-export const step: FastKernel = {
-  kernelName: tf.Step,
-  kernelFunc: (args: KernelArgs) => {
-    const { x } = args.inputs;
-    const xv = f32(args.backend, x);
-    if (!xv) return fallback(tf.Step, args);
-    const alpha = (args.attrs?.alpha as number | undefined) ?? 0;
-    const out = new Float32Array(xv.length);
-    // Branch-free (the sign of activations is unpredictable: a branch here is 3× slower);
-    // NaNs are patched in a second pass when there are any.
-    const table = new Float32Array([alpha, 1]);
-    let nan = 0;
-    for (let i = 0; i < xv.length; i++) {
-      const v = xv[i];
-      out[i] = table[+(v > 0)];
-      nan |= +(v !== v);
-    }
-    if (nan) for (let i = 0; i < xv.length; i++) if (xv[i] !== xv[i]) out[i] = NaN;
-    return args.backend.makeTensorInfo(x.shape, 'float32', out);
-  },
-};

@@ -1,11 +1,21 @@
-// Plain-JS fast paths for the elementwise ops around convolutions (residual adds, unfused
-// batch norm, activations): same shape, a scalar, or a per-channel vector broadcast over the
-// last axis. tfjs-backend-cpu computes broadcast indices per element, ~10× slower.
+// Fast paths for the elementwise ops around convolutions (residual adds, unfused batch norm,
+// activations). Same shape, a scalar, or a per-channel vector broadcast over the last axis run
+// in wasm SIMD (branch-free); other broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu
+// computes broadcast indices per element, ~10× slower.
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastBinary } from './broadcast';
-import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
+import { elementwise, ElementwiseOp } from '../wasm/elementwise';
+import { engine, f32, fallback, type FastKernel, type KernelArgs, size } from './common';
 
-type Op = 'add' | 'sub' | 'mul';
+type Op = 'add' | 'sub' | 'mul' | 'div';
+
+// The big operand's op with the small one on the right, and with it on the left.
+const opCode: Record<Op, [ElementwiseOp, ElementwiseOp]> = {
+  add: [ElementwiseOp.add, ElementwiseOp.add],
+  sub: [ElementwiseOp.sub, ElementwiseOp.rsub],
+  mul: [ElementwiseOp.mul, ElementwiseOp.mul],
+  div: [ElementwiseOp.div, ElementwiseOp.rdiv],
+};
 
 function binary(kernelName: string, op: Op): FastKernel {
   return {
@@ -22,29 +32,11 @@ function binary(kernelName: string, op: Op): FastKernel {
       const small = aBig ? bv : av;
       const period = small.length;
       const last = outShape[outShape.length - 1] ?? 1;
-      // The small side must be the whole tensor, a scalar, or a vector along the last axis.
+      // The wasm kernel takes the small side as the whole tensor, a scalar, or a vector along the last axis.
       const smallShape = aBig ? b.shape : a.shape;
       const lastOnly = smallShape.slice(0, -1).every((d) => d === 1) && period === last;
-      if (big.length !== n || !(period === n || period === 1 || lastOnly)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
-      const out = new Float32Array(n);
-      if (period === n) {
-        if (op === 'add') for (let i = 0; i < n; i++) out[i] = av[i] + bv[i];
-        else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = av[i] - bv[i];
-        else for (let i = 0; i < n; i++) out[i] = av[i] * bv[i];
-      } else if (period === 1) {
-        const s = small[0];
-        if (op === 'add') for (let i = 0; i < n; i++) out[i] = big[i] + s;
-        else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = big[i] * s;
-        else if (aBig) for (let i = 0; i < n; i++) out[i] = big[i] - s;
-        else for (let i = 0; i < n; i++) out[i] = s - big[i];
-      } else {
-        for (let base = 0; base < n; base += period) {
-          if (op === 'add') for (let c = 0; c < period; c++) out[base + c] = big[base + c] + small[c];
-          else if (op === 'mul') for (let c = 0; c < period; c++) out[base + c] = big[base + c] * small[c];
-          else if (aBig) for (let c = 0; c < period; c++) out[base + c] = big[base + c] - small[c];
-          else for (let c = 0; c < period; c++) out[base + c] = small[c] - big[base + c];
-        }
-      }
+      if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
+      const out = elementwise(engine(), opCode[op][aBig ? 0 : 1], big, small, period);
       return args.backend.makeTensorInfo(outShape, 'float32', out);
     },
   };
@@ -69,12 +61,25 @@ export const sub = binary(tf.Sub, 'sub');
 export const mul = binary(tf.Multiply, 'mul');
 
 // NaN propagates as in tfjs (a NaN input gives NaN, not 0).
-export const relu = unary(tf.Relu, (v, out) => {
-  for (let i = 0; i < v.length; i++) out[i] = v[i] < 0 ? 0 : v[i];
-});
-export const relu6 = unary(tf.Relu6, (v, out) => {
-  for (let i = 0; i < v.length; i++) out[i] = v[i] < 0 ? 0 : v[i] > 6 ? 6 : v[i];
-});
+export const realDiv = binary(tf.RealDiv, 'div');
+
+function wasmUnary(kernelName: string, op: ElementwiseOp, alphaOf: (attrs: tf.NamedAttrMap) => number = () => 0): FastKernel {
+  return {
+    kernelName,
+    kernelFunc: (args: KernelArgs) => {
+      const { x } = args.inputs;
+      const xv = f32(args.backend, x);
+      if (!xv) return fallback(kernelName, args);
+      return args.backend.makeTensorInfo(x.shape, 'float32', elementwise(engine(), op, xv, undefined, 1, alphaOf(args.attrs ?? {})));
+    },
+  };
+}
+
+// NaN propagates as in tfjs (a NaN input gives NaN, not 0).
+export const relu = wasmUnary(tf.Relu, ElementwiseOp.relu);
+export const relu6 = wasmUnary(tf.Relu6, ElementwiseOp.relu6);
+/** ReLU's gradient: x > 0 ? 1 : alpha, NaN stays NaN. */
+export const step = wasmUnary(tf.Step, ElementwiseOp.step, (attrs) => (attrs.alpha as number | undefined) ?? 0);
 // tfjs-cpu's Sigmoid dominated EfficientNet's inference (SiLU and SE gates): a plain loop is ~30× faster.
 export const sigmoid = unary(tf.Sigmoid, (v, out) => {
   for (let i = 0; i < v.length; i++) out[i] = 1 / (1 + Math.exp(-v[i]));

@@ -1,14 +1,13 @@
 // Every fast kernel, registered on the tfjs 'cpu' backend by fast-kernels.ts (one file per kernel
 // family; each falls back to the captured tfjs kernel for inputs it does not cover).
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
-import { realDiv, step } from './broadcast';
 import type { FastKernel } from './common';
 import { conv2D } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
-import { add, mul, relu, relu6, sigmoid, sub } from './elementwise';
+import { add, mul, realDiv, relu, relu6, sigmoid, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
 import { avgPoolGrad, maxPoolGrad } from './max-pool-grad';
 import { avgPool, maxPool, padV2 } from './pool';
