@@ -26,6 +26,8 @@ export interface ConvGeometry {
 
 /** Largest im2col buffer built at once (floats); bigger problems run in row chunks. */
 const CHUNK_FLOATS = 1 << 22;
+/** im2col floats per filter-gradient GEMM (1 MiB: it stays in L2 with the packed dy). */
+const FILTER_GRAD_FLOATS = 1 << 18;
 
 function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.lhsH === 1 && g.lhsW === 1;
@@ -85,7 +87,9 @@ export function convFilterGrad(e: Engine, x: number, g: ConvGeometry, dy: number
   const K = g.kH * g.kW * g.inC;
   const rows = g.batch * g.outH * g.outW;
   const pointwise = isPointwise(g);
-  const chunk = pointwise ? Math.min(rows, 4096) : rowsPerChunk(K, rows);
+  // The reduction runs over output pixels in chunks whose im2col block and packed dy stay in L2
+  // (the GEMM reads A with a stride of K floats, so a long chunk streams it from memory).
+  const chunk = Math.min(rows, Math.max(512, Math.floor(FILTER_GRAD_FLOATS / K)));
   const cols = pointwise ? 0 : e.alloc(chunk * K);
   const packed = e.alloc(packedSize(chunk, outC));
   for (let r0 = 0; r0 < rows; r0 += chunk) {
