@@ -39,9 +39,10 @@ let engineOptions: EngineOptions = {};
 
 /**
  * Registers the WebAssembly SIMD kernels (Conv2D, FusedConv2D, their gradients, depthwise,
- * BatchMatMul, _FusedMatMul) on the tfjs 'cpu' backend in place of the tfjs ones. Importing
- * `@convkit/backend-cpu` already does this; call it again to change the options. Returns
- * false (and leaves the tfjs kernels in place) when the runtime lacks WebAssembly SIMD.
+ * BatchMatMul, _FusedMatMul, elementwise ops, batch norm in training) on the tfjs 'cpu'
+ * backend in place of the tfjs ones. Importing `@convkit/backend-cpu` already does this; call
+ * it again to change the options. Returns false (and leaves the tfjs kernels in place) when
+ * the runtime lacks WebAssembly SIMD.
  */
 export function enableFastKernels(options: EngineOptions = {}): boolean {
   const changed =
@@ -65,9 +66,9 @@ export function enableFastKernels(options: EngineOptions = {}): boolean {
   reason = undefined;
   for (const k of fastKernels) {
     const current = tf.getKernel(k.kernelName, backendName);
-    if (!current) continue;
-    if (!originals().has(k.kernelName)) originals().set(k.kernelName, current);
-    tf.unregisterKernel(k.kernelName, backendName);
+    // convkit's own kernels (batch norm in training) have no tfjs original.
+    if (current && !originals().has(k.kernelName)) originals().set(k.kernelName, current);
+    if (current) tf.unregisterKernel(k.kernelName, backendName);
     tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
   }
   enabled = true;
@@ -81,9 +82,8 @@ export function enableFastKernels(options: EngineOptions = {}): boolean {
 export function disableFastKernels(): void {
   for (const k of fastKernels) {
     const original = originals().get(k.kernelName);
-    if (!original) continue;
     if (tf.getKernel(k.kernelName, backendName)) tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel(original);
+    if (original) tf.registerKernel(original);
   }
   enabled = false;
 }

@@ -16,7 +16,7 @@ export interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-export type FastKernelFunc = (args: KernelArgs) => tf.TensorInfo;
+export type FastKernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 export interface FastKernel {
   kernelName: string;

@@ -1,6 +1,7 @@
 // Every fast kernel, registered on the tfjs 'cpu' backend by fast-kernels.ts (one file per kernel
 // family; each falls back to the captured tfjs kernel for inputs it does not cover).
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train';
 import type { FastKernel } from './common';
 import { conv2D } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
@@ -25,6 +26,8 @@ export const fastKernels: readonly FastKernel[] = [
   depthwiseConv2dNativeBackpropFilter,
   batchMatMul,
   fusedMatMul,
+  batchNormTrain,
+  batchNormTrainGrad,
   // Plain JS fast paths for the ops between convolutions
   add,
   sub,

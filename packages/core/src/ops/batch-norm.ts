@@ -43,18 +43,76 @@ export interface BatchStatistics {
   unbiasedVariance: tf.Tensor1D;
 }
 
+/**
+ * Kernels a backend may register to run batch norm in training in a few passes (convkit's CPU
+ * backend does); elsewhere it runs as tfjs ops, differentiated op by op. The gradient kernel is
+ * optional too (without it the forward kernel's gradient runs as tfjs ops).
+ * - `ConvkitBatchNormTrain`: inputs `{x, weight, bias}`, attrs `{epsilon}` → `[y, mean, variance]`.
+ * - `ConvkitBatchNormTrainGrad`: inputs `{dy, x, mean, variance, weight}`, attrs `{epsilon}` →
+ *   `[dx, dweight, dbias]`.
+ * Statistics are over every axis but the last; the variance is the biased one.
+ */
+export const BatchNormTrainKernel = 'ConvkitBatchNormTrain';
+export const BatchNormTrainGradKernel = 'ConvkitBatchNormTrainGrad';
+
+function backendKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+// The forward kernel's gradient, registered on first use (so importing core registers nothing).
+function ensureGradient(): void {
+  if (tf.getGradient(BatchNormTrainKernel)) return;
+  tf.registerGradient({
+    kernelName: BatchNormTrainKernel,
+    inputsToSave: ['x', 'weight'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, weight, mean, variance] = saved;
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [dx, dweight, dbias] = trainBackward(dy, x, mean, variance, weight, attrs.epsilon as number);
+      return { x: () => dx, weight: () => dweight, bias: () => dbias };
+    },
+  });
+}
+
+// With x̂ = (x − μ)/σ: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/σ · (dy − dβ/n − x̂·dγ/n).
+function trainBackward(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, weight: tf.Tensor, epsilon: number): tf.Tensor[] {
+  if (backendKernel(BatchNormTrainGradKernel)) {
+    return tf.engine().runKernel(BatchNormTrainGradKernel, { dy, x, mean, variance, weight }, { epsilon }) as tf.Tensor[];
+  }
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const n = x.size / x.shape[x.rank - 1];
+  const invStd = tf.rsqrt(tf.add(variance, epsilon));
+  const normalised = tf.mul(tf.sub(x, mean), invStd);
+  const dbias = tf.sum(dy, axes);
+  const dweight = tf.sum(tf.mul(dy, normalised), axes);
+  const centred = tf.sub(tf.sub(dy, tf.div(dbias, n)), tf.mul(normalised, tf.div(dweight, n)));
+  return [tf.mul(centred, tf.mul(weight, invStd)), dweight, dbias];
+}
+
 /** Batch norm in training: normalises with the batch's own mean and biased variance over all axes but the last. */
 export function batchNormTrain(x: tf.Tensor, params: BatchNormParams = {}): BatchStatistics {
   const eps = params.eps ?? 1e-5;
   check('batchNormTrain', x, { weight: params.weight, bias: params.bias }, eps);
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const count = x.size / x.shape[x.rank - 1];
+  const channels = x.shape[x.rank - 1];
+  const count = x.size / channels;
   if (count < 2) {
     throw new ShapeError('batchNormTrain', `expected more than 1 value per channel when training, got input ${shapeString(x.shape)}`);
   }
   return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, axes);
-    const output = affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), params);
+    let output: tf.Tensor;
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (backendKernel(BatchNormTrainKernel)) {
+      // One recorded kernel with an analytic gradient instead of the ~15 ops autodiff would chain.
+      ensureGradient();
+      const weight = params.weight ?? tf.ones([channels]);
+      const bias = params.bias ?? tf.zeros([channels]);
+      [output, mean, variance] = tf.engine().runKernel(BatchNormTrainKernel, { x, weight, bias }, { epsilon: eps }) as tf.Tensor[];
+    } else {
+      ({ mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, i) => i)));
+      output = affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), params);
+    }
     const unbiasedVariance = tf.mul(variance, count / (count - 1));
     return { output, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, unbiasedVariance: unbiasedVariance as tf.Tensor1D };
   });
