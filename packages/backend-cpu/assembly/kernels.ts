@@ -409,19 +409,24 @@ export function winogradInput(p: usize, tid: i32, nt: i32): void {
   }
 }
 
+@inline function withOld(v: v128, at: usize, accumulate: i32): v128 {
+  return accumulate ? f32x4.add(v, v128.load(at)) : v;
+}
+
 /**
- * Params: M N OH OW C tilesH tilesW y bias act counter. M[ξ][t][c] → y (NHWC), with bias and
- * activation. Items are tile rows (n, th).
+ * Params: M N OH OW C tilesH tilesW y bias act accumulate counter. M[ξ][t][c] → y (NHWC), plus
+ * y's previous values when accumulating (a residual), bias and activation. Items are tile rows (n, th).
  */
 export function winogradOutput(p: usize, tid: i32, nt: i32): void {
   const Mp = <usize>prm(p, 0), N = prm(p, 1), OH = prm(p, 2), OW = prm(p, 3), C = prm(p, 4);
   const tilesH = prm(p, 5), tilesW = prm(p, 6), y = <usize>prm(p, 7), bias = <usize>prm(p, 8), act = prm(p, 9);
+  const accumulate = prm(p, 10);
   const cBytes = <usize>C << 2;
   const T = N * tilesH * tilesW;
   const xi = <usize>T * cBytes;
   const rows = N * tilesH;
   const zero = f32x4.splat(0);
-  for (let r = claim(p, 10); r < rows; r = claim(p, 10)) {
+  for (let r = claim(p, 11); r < rows; r = claim(p, 11)) {
     const th = r % tilesH, n = r / tilesH;
     const oh = th * 2;
     const two = oh + 1 < OH;
@@ -443,12 +448,12 @@ export function winogradOutput(p: usize, tid: i32, nt: i32): void {
         const z03 = f32x4.add(f32x4.add(m0, m1), m2), z13 = f32x4.sub(f32x4.sub(m1, m2), m3);
         const b = bias != 0 ? v128.load(bias + c) : zero;
         const d = yr + <usize>ow * cBytes + c;
-        v128.store(d, epilogue(f32x4.add(f32x4.add(z00, z01), z02), b, act));
-        if (twoW) v128.store(d + cBytes, epilogue(f32x4.sub(f32x4.sub(z01, z02), z03), b, act));
+        const d1 = d + <usize>OW * cBytes;
+        v128.store(d, epilogue(withOld(f32x4.add(f32x4.add(z00, z01), z02), d, accumulate), b, act));
+        if (twoW) v128.store(d + cBytes, epilogue(withOld(f32x4.sub(f32x4.sub(z01, z02), z03), d + cBytes, accumulate), b, act));
         if (two) {
-          const d1 = d + <usize>OW * cBytes;
-          v128.store(d1, epilogue(f32x4.add(f32x4.add(z10, z11), z12), b, act));
-          if (twoW) v128.store(d1 + cBytes, epilogue(f32x4.sub(f32x4.sub(z11, z12), z13), b, act));
+          v128.store(d1, epilogue(withOld(f32x4.add(f32x4.add(z10, z11), z12), d1, accumulate), b, act));
+          if (twoW) v128.store(d1 + cBytes, epilogue(withOld(f32x4.sub(f32x4.sub(z11, z12), z13), d1 + cBytes, accumulate), b, act));
         }
       }
     }

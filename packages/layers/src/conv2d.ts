@@ -69,11 +69,11 @@ export class Conv2d extends Module {
   }
 
   /**
-   * This conv followed by `norm` (evaluation mode) and an activation, as one conv: the norm is
-   * folded into a cached weight and bias, the activation fused.
+   * This conv followed by `norm` (evaluation mode), an optional residual add and an activation,
+   * as one conv: the norm is folded into a cached weight and bias, the add and activation fused.
    */
-  forwardFolded(x: tf.Tensor, norm: BatchNorm2d | null, activation: ActivationName): tf.Tensor {
-    if (!norm) return this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, activation);
+  forwardFolded(x: tf.Tensor, norm: BatchNorm2d | null, activation: ActivationName, residual: tf.Tensor | null = null): tf.Tensor {
+    if (!norm) return this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, activation, residual);
     let folded = this.folded;
     if (folded?.norm !== norm) {
       this.releaseInferenceCache();
@@ -82,7 +82,7 @@ export class Conv2d extends Module {
       folded = { norm, weight: tf.keep(weight), bias: tf.keep(bias) };
       this.folded = folded;
     }
-    return this.run(x, folded.weight, folded.bias, activation);
+    return this.run(x, folded.weight, folded.bias, activation, residual);
   }
 
   protected override releaseInferenceCache(): void {
@@ -90,12 +90,12 @@ export class Conv2d extends Module {
     this.folded = null;
   }
 
-  private run(x: tf.Tensor, weight: tf.Tensor4D, bias: tf.Tensor1D | null, activation: ActivationName): tf.Tensor {
+  private run(x: tf.Tensor, weight: tf.Tensor4D, bias: tf.Tensor1D | null, activation: ActivationName, residual: tf.Tensor | null = null): tf.Tensor {
     const { stride, padding, dilation, groups, paddingMode } = this.options;
     return tf.tidy(() => {
       const zeroPadded = paddingMode === 'zeros' || padding === 'valid';
       const input = zeroPadded ? (x as tf.Tensor4D) : padInput(x as tf.Tensor4D, padding, this.kernelSize, dilation, paddingMode);
-      return conv2d(input, weight, { stride, padding: zeroPadded ? padding : 0, dilation, groups, bias, activation });
+      return conv2d(input, weight, { stride, padding: zeroPadded ? padding : 0, dilation, groups, bias, activation, residual: residual as tf.Tensor4D | null });
     });
   }
 }

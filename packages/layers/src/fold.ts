@@ -17,12 +17,16 @@ export function canFold(conv: Conv2d, norm: Module | null | undefined): boolean 
 }
 
 /**
- * Conv → BatchNorm → activation. In evaluation the norm is folded into the conv (one fused
- * kernel call); in training it runs as written, so gradients and running statistics are PyTorch's.
+ * Conv → BatchNorm (→ + residual) → activation. In evaluation the norm is folded into the conv
+ * and the residual add and activation fused (one kernel call); in training it runs as written,
+ * so gradients and running statistics are PyTorch's.
  */
-export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: BatchNorm2d | null, act: ActivationName = 'linear'): tf.Tensor {
-  if (norm && canFold(conv, norm)) return conv.forwardFolded(x, norm, act);
-  return tf.tidy(() => applyActivation(norm ? norm.forward(conv.forward(x)) : conv.forward(x), act));
+export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: BatchNorm2d | null, act: ActivationName = 'linear', residual: tf.Tensor | null = null): tf.Tensor {
+  if (norm && canFold(conv, norm)) return conv.forwardFolded(x, norm, act, residual);
+  return tf.tidy(() => {
+    const y = norm ? norm.forward(conv.forward(x)) : conv.forward(x);
+    return applyActivation(residual ? tf.add(y, residual) : y, act);
+  });
 }
 
 /** Runs modules in order (evaluation), making each Conv2d (→ BatchNorm2d) (→ activation) run one conv call. */

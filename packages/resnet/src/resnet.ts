@@ -28,13 +28,11 @@ abstract class ResidualBlock extends Module {
   protected readonly relu = new ReLU();
   protected downsample: Sequential | null = null;
 
-  protected abstract branch(x: tf.Tensor): tf.Tensor;
+  /** relu(branch(x) + identity), the add and ReLU fused into the branch's last conv in evaluation. */
+  protected abstract branch(x: tf.Tensor, identity: tf.Tensor): tf.Tensor;
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(tf.add(this.branch(x), identity));
-    });
+    return tf.tidy(() => this.branch(x, this.downsample ? this.downsample.forward(x) : x));
   }
 }
 
@@ -66,8 +64,8 @@ export class BasicBlock extends ResidualBlock {
     return this.bn2;
   }
 
-  protected branch(x: tf.Tensor): tf.Tensor {
-    return convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2);
+  protected branch(x: tf.Tensor, identity: tf.Tensor): tf.Tensor {
+    return convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2, 'relu', identity);
   }
 }
 
@@ -102,9 +100,9 @@ export class Bottleneck extends ResidualBlock {
     return this.bn3;
   }
 
-  protected branch(x: tf.Tensor): tf.Tensor {
+  protected branch(x: tf.Tensor, identity: tf.Tensor): tf.Tensor {
     const y = convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2, 'relu');
-    return convNormAct(y, this.conv3, this.bn3);
+    return convNormAct(y, this.conv3, this.bn3, 'relu', identity);
   }
 }
 

@@ -8,6 +8,7 @@ import { Act } from '../wasm/gemm';
 export interface CpuBackend {
   data: { get(dataId: tf.DataId): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+  disposeData(dataId: tf.DataId): unknown;
 }
 
 export interface KernelArgs {

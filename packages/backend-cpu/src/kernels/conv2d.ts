@@ -25,7 +25,10 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
-/** Conv2D/FusedConv2D in NHWC; undefined when the inputs are not something the wasm path covers. */
+/**
+ * Conv2D/FusedConv2D in NHWC (plus a residual added before the activation); undefined when the
+ * inputs are not something the wasm path covers.
+ */
 export function conv2dWasm(
   backend: CpuBackend,
   x: tf.TensorInfo,
@@ -33,6 +36,7 @@ export function conv2dWasm(
   attrs: tf.NamedAttrMap,
   ep: Epilogue,
   bias?: tf.TensorInfo,
+  residual?: Float32Array,
 ): tf.TensorInfo | undefined {
   if (attrs.dataFormat === 'NCHW') return undefined;
   const xv = f32(backend, x);
@@ -47,6 +51,7 @@ export function conv2dWasm(
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
   );
   if (size(info.outShape) === 0 || size(x.shape) === 0 || size(filter.shape) === 0) return undefined;
+  if (residual && residual.length !== size(info.outShape)) return undefined;
   const e = engine();
   e.reset();
   const outC = info.outChannels;
@@ -58,16 +63,16 @@ export function conv2dWasm(
     const inC = g.inC;
     const u = packWinogradFilter(e, filter.dataId, wv, 'forward', inC, outC, (kh, kw, i, o) => ((kh * 3 + kw) * inC + i) * outC + o);
     const xp = e.put(xv);
-    const y = e.alloc(n);
-    convWinograd(e, xp, g, u, outC, y, biasPtr, ep.act);
+    const y = residual ? e.put(residual) : e.alloc(n);
+    convWinograd(e, xp, g, u, outC, y, biasPtr, ep.act, residual !== undefined);
     const out = e.take(y, n);
     ep.after?.(out);
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   }
   const packed = packFilter(e, filter.dataId, wv, g.kH * g.kW * g.inC, outC);
   const xp = e.put(xv);
-  const y = e.alloc(n);
-  convForward(e, xp, g, packed, outC, y, biasPtr, ep.act);
+  const y = residual ? e.put(residual) : e.alloc(n);
+  convForward(e, xp, g, packed, outC, y, biasPtr, ep.act, residual !== undefined);
   const out = e.take(y, n);
   ep.after?.(out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);

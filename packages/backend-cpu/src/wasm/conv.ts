@@ -45,12 +45,12 @@ function rowsPerChunk(K: number, rows: number): number {
   return Math.min(rows, Math.max(16, Math.floor(CHUNK_FLOATS / K)));
 }
 
-/** y[rows, outC] = conv(x, W) where B (K×outC) is already packed. */
-export function convForward(e: Engine, x: number, g: ConvGeometry, bPacked: number, outC: number, y: number, bias = 0, act: Act = Act.Linear): void {
+/** y[rows, outC] = conv(x, W) (+ y's previous values when `accumulate`) where B (K×outC) is already packed. */
+export function convForward(e: Engine, x: number, g: ConvGeometry, bPacked: number, outC: number, y: number, bias = 0, act: Act = Act.Linear, accumulate = false): void {
   const K = g.kH * g.kW * g.inC;
   const rows = g.batch * g.outH * g.outW;
   if (isPointwise(g)) {
-    gemm(e, { a: x, rsA: K, csA: 1, bPacked, c: y, ldc: outC, M: rows, N: outC, K, bias, act });
+    gemm(e, { a: x, rsA: K, csA: 1, bPacked, c: y, ldc: outC, M: rows, N: outC, K, bias, act, accumulate });
     return;
   }
   const chunk = rowsPerChunk(K, rows);
@@ -58,7 +58,7 @@ export function convForward(e: Engine, x: number, g: ConvGeometry, bPacked: numb
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const r1 = Math.min(rows, r0 + chunk);
     im2col(e, x, g, cols, r0, r1);
-    gemm(e, { a: cols, rsA: K, csA: 1, bPacked, c: y + r0 * outC * 4, ldc: outC, M: r1 - r0, N: outC, K, bias, act });
+    gemm(e, { a: cols, rsA: K, csA: 1, bPacked, c: y + r0 * outC * 4, ldc: outC, M: r1 - r0, N: outC, K, bias, act, accumulate });
   }
 }
 

@@ -59,7 +59,8 @@ export function packWinogradFilter(
   });
 }
 
-export function convWinograd(e: Engine, x: number, g: ConvGeometry, u: number, outC: number, y: number, bias = 0, act: Act = Act.Linear): void {
+/** y = conv(x) (+ y's previous values when `accumulate`: a residual) + bias, then the activation. */
+export function convWinograd(e: Engine, x: number, g: ConvGeometry, u: number, outC: number, y: number, bias = 0, act: Act = Act.Linear, accumulate = false): void {
   const tilesH = Math.ceil(g.outH / 2);
   const tilesW = Math.ceil(g.outW / 2);
   const T = g.batch * tilesH * tilesW;
@@ -70,5 +71,5 @@ export function convWinograd(e: Engine, x: number, g: ConvGeometry, u: number, o
     a: v, rsA: g.inC, csA: 1, bPacked: u, c: m, ldc: outC, M: T, N: outC, K: g.inC,
     batch: 16, aStride: T * g.inC, bStride: packedSize(g.inC, outC), cStride: T * outC,
   });
-  e.run('winogradOutput', [m, g.batch, g.outH, g.outW, outC, tilesH, tilesW, y, bias, act, 0]);
+  e.run('winogradOutput', [m, g.batch, g.outH, g.outW, outC, tilesH, tilesW, y, bias, act, accumulate ? 1 : 0, 0]);
 }

@@ -16,6 +16,40 @@ export interface Conv2dOptions {
   bias?: tf.Tensor1D | null;
   /** Activation fused after the bias. */
   activation?: ActivationName;
+  /**
+   * Added to the convolution before the activation, `act(conv(x) + bias + residual)` (a residual
+   * connection); must have the output's shape.
+   */
+  residual?: tf.Tensor4D | null;
+}
+
+/**
+ * Kernel a backend may register to run a convolution with its residual add and activation in
+ * one pass (convkit's CPU backend does): inputs `{x, filter, bias, residual}`, attrs
+ * `{strides, pad, activation}` (`'linear'` or `'relu'`; `pad` is explicit NHWC padding).
+ * Elsewhere the add and the activation run as separate ops.
+ */
+export const Conv2DResidualKernel = 'ConvkitConv2DResidual';
+
+// Its gradient (the kernels tfjs's Conv2D gradient runs), registered on first use.
+function ensureResidualGradient(): void {
+  if (tf.getGradient(Conv2DResidualKernel)) return;
+  tf.registerGradient({
+    kernelName: Conv2DResidualKernel,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const dz = attrs.activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      const common = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC' };
+      return {
+        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...common, inputShape: x.shape }) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dz }, { ...common, filterShape: filter.shape }) as tf.Tensor,
+        bias: () => tf.sum(dz, [0, 1, 2]),
+        residual: () => dz,
+      };
+    },
+  });
 }
 
 /** [top, bottom, left, right] padding in PyTorch's convention. */
@@ -75,11 +109,24 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
   }
   const act = options.activation ?? 'linear';
   const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const residual = options.residual ?? null;
+  const outShape = [x.shape[0], outH, outW, cout];
+  if (residual && shapeString(residual.shape) !== shapeString(outShape)) {
+    throw new ShapeError(where, `residual must have the output's shape ${shapeString(outShape)}, got ${shapeString(residual.shape)}`);
+  }
 
   return tf.tidy((): tf.Tensor4D => {
     const w = dilation[0] > 1 || dilation[1] > 1 ? dilateKernel(weight, dilation) : weight;
     // tfjs computes the gradient of fused convs only for linear and relu.
     const fusable = act === 'linear' || act === 'relu';
+    if (residual) {
+      if (groups === 1 && fusable && tf.getKernel(Conv2DResidualKernel, tf.getBackend())) {
+        ensureResidualGradient();
+        const inputs = { x, filter: w, bias: bias ?? tf.zeros([cout]), residual };
+        return tf.engine().runKernel(Conv2DResidualKernel, inputs, { strides: stride, pad, activation: act }) as tf.Tensor4D;
+      }
+      return applyActivation(tf.add(conv2d(x, weight, { ...options, activation: 'linear', residual: null }), residual), act);
+    }
     if (groups === 1) {
       if (fusable) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
       return applyActivation(addBias(tf.conv2d(x, w, stride, pad), bias), act);
