@@ -605,3 +605,47 @@ export function channelAffine(p: usize, tid: i32, nt: i32): void {
     }
   }
 }
+
+/**
+ * Max pooling, NHWC; taps outside the input are skipped and NaN never wins (as in tfjs).
+ * Params: x N H W C OH OW KH KW sH sW padT padL y counter. Items are output rows (n, oh).
+ */
+export function maxPool(p: usize, tid: i32, nt: i32): void {
+  const x = <usize>prm(p, 0), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
+  const OH = prm(p, 5), OW = prm(p, 6), KH = prm(p, 7), KW = prm(p, 8);
+  const sH = prm(p, 9), sW = prm(p, 10), padT = prm(p, 11), padL = prm(p, 12), y = <usize>prm(p, 13);
+  const cBytes = <usize>C << 2;
+  const C4 = <usize>(C & ~3) << 2;
+  const rows = prm(p, 1) * OH;
+  const lowest = f32x4.splat(-Infinity);
+  for (let r = claim(p, 14); r < rows; r = claim(p, 14)) {
+    const oh = r % OH, n = r / OH;
+    const h0 = max(0, oh * sH - padT), h1 = min(H, oh * sH - padT + KH);
+    const xn = x + <usize>n * <usize>(H * W) * cBytes;
+    let yo = y + <usize>r * <usize>OW * cBytes;
+    for (let ow = 0; ow < OW; ow++) {
+      const w0 = max(0, ow * sW - padL), w1 = min(W, ow * sW - padL + KW);
+      let c: usize = 0;
+      for (; c < C4; c += 16) {
+        let acc = lowest;
+        for (let h = h0; h < h1; h++) {
+          const row = xn + <usize>(h * W) * cBytes + c;
+          for (let w = w0; w < w1; w++) acc = f32x4.pmax(acc, v128.load(row + <usize>w * cBytes));
+        }
+        v128.store(yo + c, acc);
+      }
+      for (; c < cBytes; c += 4) {
+        let acc: f32 = -Infinity;
+        for (let h = h0; h < h1; h++) {
+          const row = xn + <usize>(h * W) * cBytes + c;
+          for (let w = w0; w < w1; w++) {
+            const v = load<f32>(row + <usize>w * cBytes);
+            if (v > acc) acc = v;
+          }
+        }
+        store<f32>(yo + c, acc);
+      }
+      yo += cBytes;
+    }
+  }
+}

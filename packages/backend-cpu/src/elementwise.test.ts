@@ -78,8 +78,16 @@ describe('pooling and padding', () => {
     [7, 7, 'valid'],
   ] as const)('maxPool/avgPool %s×%s stride %s pad %s', (k, s, pad) => {
     const input = k === 7 ? randn([1, 7, 7, 20]) : x;
-    compareWithTfjs(() => tf.maxPool(input as tf.Tensor4D, k, s, pad), js);
+    compareWithTfjs(() => tf.maxPool(input as tf.Tensor4D, k, s, pad));
     compareWithTfjs(() => tf.avgPool(input as tf.Tensor4D, k, s, pad), js);
+  });
+
+  it('maxPool: NaN never wins, all -Infinity windows, odd channel counts, explicit padding', () => {
+    const values = Array.from({ length: 2 * 5 * 6 * 5 }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -Infinity : Math.sin(i)));
+    const v = tf.tensor4d(values, [2, 5, 6, 5]);
+    compareWithTfjs(() => tf.maxPool(v, 2, 1, 'valid'));
+    compareWithTfjs(() => tf.maxPool(v, 3, 2, [[0, 0], [1, 2], [2, 0], [0, 0]]));
+    compareWithTfjs(() => tf.maxPool(tf.fill([1, 3, 3, 6], -Infinity) as tf.Tensor4D, 2, 1, 'valid'));
   });
 
   it('pool gradients', () => {

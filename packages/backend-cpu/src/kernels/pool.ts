@@ -1,65 +1,79 @@
-// NHWC max/average pooling and 4-D constant padding in plain JS (channel-contiguous loops).
+// NHWC max pooling (wasm SIMD), average pooling and 4-D constant padding in plain JS
+// (channel-contiguous loops).
 import * as tf from '@tensorflow/tfjs-core';
-import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
+import { engine, f32, fallback, type FastKernel, type KernelArgs, size } from './common';
 
-function pool(kernelName: string, mode: 'max' | 'avg'): FastKernel {
-  return {
-    kernelName,
-    kernelFunc: (args: KernelArgs) => {
-      const { x } = args.inputs;
-      const attrs = args.attrs ?? {};
-      const xv = f32(args.backend, x);
-      if (!xv || x.shape.length !== 4) return fallback(kernelName, args);
-      const info = tf.backend_util.computePool2DInfo(
-        x.shape as [number, number, number, number],
-        attrs.filterSize as number | [number, number],
-        attrs.strides as number | [number, number],
-        1,
-        attrs.pad as 'same' | 'valid' | number,
-        attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-      );
-      const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-      const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
-      const { top, left } = info.padInfo;
-      const out = new Float32Array(size(info.outShape));
-      const acc = new Float32Array(C);
-      let o = 0;
-      for (let n = 0; n < N; n++) {
-        for (let oh = 0; oh < OH; oh++) {
-          const h0 = oh * sH - top;
-          const ha = Math.max(0, h0);
-          const hb = Math.min(H, h0 + KH);
-          for (let ow = 0; ow < OW; ow++) {
-            const w0 = ow * sW - left;
-            const wa = Math.max(0, w0);
-            const wb = Math.min(W, w0 + KW);
-            acc.fill(mode === 'max' ? -Infinity : 0);
-            for (let h = ha; h < hb; h++) {
-              for (let w = wa; w < wb; w++) {
-                const base = ((n * H + h) * W + w) * C;
-                if (mode === 'max') {
-                  // Like tfjs, NaN never wins (it compares false).
-                  for (let c = 0; c < C; c++) if (xv[base + c] > acc[c]) acc[c] = xv[base + c];
-                } else {
-                  for (let c = 0; c < C; c++) acc[c] += xv[base + c];
-                }
-              }
-            }
-            // tfjs averages over the taps inside the input (padding is not counted).
-            const count = (hb - ha) * (wb - wa);
-            if (mode === 'avg') for (let c = 0; c < C; c++) out[o + c] = acc[c] / count;
-            else out.set(acc, o);
-            o += C;
-          }
-        }
-      }
-      return args.backend.makeTensorInfo(info.outShape, 'float32', out);
-    },
-  };
+function poolInfo(args: KernelArgs, x: tf.TensorInfo): tf.backend_util.Conv2DInfo {
+  const attrs = args.attrs ?? {};
+  return tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
 }
 
-export const maxPool = pool(tf.MaxPool, 'max');
-export const avgPool = pool(tf.AvgPool, 'avg');
+/** In wasm SIMD: JS max compares mispredict on unordered activations. NaN never wins, as in tfjs. */
+export const maxPool: FastKernel = {
+  kernelName: tf.MaxPool,
+  kernelFunc: (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const xv = f32(args.backend, x);
+    if (!xv || x.shape.length !== 4) return fallback(tf.MaxPool, args);
+    const info = poolInfo(args, x);
+    const e = engine();
+    e.reset();
+    const xp = e.put(xv);
+    const n = size(info.outShape);
+    const y = e.alloc(n);
+    const params = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
+    const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+    e.run('maxPool', [xp, ...params, ...window, y, 0], n * info.filterHeight * info.filterWidth >= 1 << 15);
+    return args.backend.makeTensorInfo(info.outShape, 'float32', e.take(y, n));
+  },
+};
+
+/** Averages over the taps inside the input (padding is not counted), as tfjs does. */
+export const avgPool: FastKernel = {
+  kernelName: tf.AvgPool,
+  kernelFunc: (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const xv = f32(args.backend, x);
+    if (!xv || x.shape.length !== 4) return fallback(tf.AvgPool, args);
+    const info = poolInfo(args, x);
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
+    const { top, left } = info.padInfo;
+    const out = new Float32Array(size(info.outShape));
+    const acc = new Float32Array(C);
+    let o = 0;
+    for (let n = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = oh * sH - top;
+        const ha = Math.max(0, h0);
+        const hb = Math.min(H, h0 + KH);
+        for (let ow = 0; ow < OW; ow++) {
+          const w0 = ow * sW - left;
+          const wa = Math.max(0, w0);
+          const wb = Math.min(W, w0 + KW);
+          acc.fill(0);
+          for (let h = ha; h < hb; h++) {
+            for (let w = wa; w < wb; w++) {
+              const base = ((n * H + h) * W + w) * C;
+              for (let c = 0; c < C; c++) acc[c] += xv[base + c];
+            }
+          }
+          const count = (hb - ha) * (wb - wa);
+          for (let c = 0; c < C; c++) out[o + c] = acc[c] / count;
+          o += C;
+        }
+      }
+    }
+    return args.backend.makeTensorInfo(info.outShape, 'float32', out);
+  },
+};
 
 /** PadV2 for rank-4 float tensors: row copies instead of per-element index arithmetic. */
 export const padV2: FastKernel = {

@@ -4,7 +4,7 @@ import * as binaries from '../__generated__/wasm-binaries';
 import { canUseThreads, ThreadPool } from './thread-pool';
 
 /** Exported kernels, in the order the helper thread indexes them. */
-export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine'] as const;
+export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool'] as const;
 export type KernelName = (typeof kernelNames)[number];
 type KernelFn = (p: number, tid: number, nt: number) => void;
 

@@ -46,16 +46,22 @@ function poolGeometry(where: string, x: tf.Tensor4D, options: Pool2dOptions): Po
   return { kernel, stride, padding, out, extra };
 }
 
+/** PyTorch's padding plus the extra bottom/right rows that `ceilMode` windows reach, as NHWC padding. */
+function explicitPadding(g: PoolGeometry): tf.backend_util.ExplicitPadding {
+  const [ph, pw] = g.padding;
+  return [[0, 0], [ph, ph + g.extra[0]], [pw, pw + g.extra[1]], [0, 0]];
+}
+
 function padFor(g: PoolGeometry, x: tf.Tensor4D, value: number): tf.Tensor4D {
   const [ph, pw] = g.padding;
   if (ph === 0 && pw === 0 && g.extra[0] === 0 && g.extra[1] === 0) return x;
-  return tf.pad(x, [[0, 0], [ph, ph + g.extra[0]], [pw, pw + g.extra[1]], [0, 0]], value);
+  return tf.pad(x, explicitPadding(g), value);
 }
 
-/** Max pooling with PyTorch's padding (never selected) and `ceilMode`. */
+/** Max pooling with PyTorch's padding (never selected: tfjs skips taps outside the input) and `ceilMode`. */
 export function maxPool2d(x: tf.Tensor4D, options: Pool2dOptions): tf.Tensor4D {
   const g = poolGeometry('maxPool2d', x, options);
-  return tf.tidy(() => tf.maxPool(padFor(g, x, -Infinity), g.kernel, g.stride, 'valid'));
+  return tf.tidy(() => tf.maxPool(x, g.kernel, g.stride, explicitPadding(g)));
 }
 
 /** Average pooling with PyTorch's `countIncludePad`, `ceilMode` and `divisorOverride`. */
