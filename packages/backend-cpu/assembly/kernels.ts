@@ -217,10 +217,20 @@ export function im2col(p: usize, tid: i32, nt: i32): void {
       const oh = t % OH, n = t / OH;
       let d = dst + <usize>(r - r0) * rowBytes;
       const xn = x + <usize>n * <usize>(H * W) * cBytes;
+      const vw0 = ow * sW - padL;
+      // Taps of one kernel row that are adjacent pixels, all inside the input: one copy.
+      const runOk = dW == 1 && lW == 1 && vw0 >= 0 && vw0 + KW <= vW;
       for (let kh = 0; kh < KH; kh++) {
         const vh = oh * sH - padT + kh * dH;
         const rowOk = vh >= 0 && vh < vH && vh % lH == 0;
         const xr = xn + <usize>(vh / lH) * <usize>W * cBytes;
+        if (runOk) {
+          const bytes = <usize>KW * cBytes;
+          if (rowOk) memory.copy(d, xr + <usize>vw0 * cBytes, bytes);
+          else memory.fill(d, 0, bytes);
+          d += bytes;
+          continue;
+        }
         for (let kw = 0; kw < KW; kw++) {
           const vw = ow * sW - padL + kw * dW;
           if (rowOk && vw >= 0 && vw < vW && vw % lW == 0) {
