@@ -24,12 +24,18 @@ function runsFor(runner, batch) {
   return batch === 1 ? 7 : 3;
 }
 
+// Node 20 has relaxed SIMD (FMA) behind a flag; Node >= 22 and current browsers have it on.
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
 function run(runner, model, batch) {
   const runs = runsFor(runner, batch);
+  const oneRun = (name, flags = []) => [process.execPath, [...flags, new URL('run-one.mjs', import.meta.url).pathname, name, model, String(batch), String(runs)]];
   const [cmd, argv] =
     runner === 'pytorch'
       ? [PYTHON, [new URL('../scripts/bench/torch_bench.py', import.meta.url).pathname, model, String(batch), String(runs)]]
-      : [process.execPath, [new URL('run-one.mjs', import.meta.url).pathname, runner, model, String(batch), String(runs)]];
+      : runner === 'convkit-relaxed'
+        ? oneRun('convkit', [RELAXED_FLAG])
+        : oneRun(runner);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').at(-1);
   try {
@@ -51,15 +57,21 @@ const rows = [];
 const cell = (r) => (r.error ? `failed: ${r.error}` : `${r.medianMs.toFixed(1)} (${r.minMs.toFixed(0)}–${r.maxMs.toFixed(0)})`);
 const ratio = (peer, ours) => (peer.error || ours.error ? '—' : `${(peer.medianMs / ours.medianMs).toFixed(2)}×`);
 
+const gflops = (r, gmacs, batch) => (r.error || !gmacs ? '—' : ((2 * gmacs * batch) / (r.medianMs / 1000)).toFixed(0));
+const results = {};
+
 function benchRow(model, batch, runners, gmacs) {
   const ours = run('convkit', model, batch);
-  const row = [model, String(batch), cell(ours), ours.error || !gmacs ? '—' : ((2 * gmacs * batch) / (ours.medianMs / 1000)).toFixed(0), ours.error ? '—' : ours.peakRssMB.toFixed(0)];
+  const relaxed = run('convkit-relaxed', model, batch);
+  results[`${model}/${batch}`] = { convkit: ours, relaxed };
+  const row = [model, String(batch), cell(ours), gflops(ours, gmacs, batch), cell(relaxed), gflops(relaxed, gmacs, batch), ours.error ? '—' : ours.peakRssMB.toFixed(0)];
   for (const p of peers) {
     if (!runners.includes(p)) {
       row.push('not run', '—');
       continue;
     }
     const r = run(p, model, batch);
+    results[`${model}/${batch}`][p] = r;
     row.push(cell(r), ratio(r, ours));
   }
   console.log(row.join(' | '));
@@ -75,8 +87,19 @@ for (const model of models) {
 }
 benchRow('small_cnn_train', 64, peers.filter((p) => p === 'pytorch' || p === 'tfjs-cpu'), 0);
 
-const header = ['model', 'batch', 'convkit ms (min–max)', 'GFLOP/s', 'peak RSS MB', ...peers.flatMap((p) => [`${label[p]} ms`, `${label[p]} / convkit`])];
+const header = ['model', 'batch', 'convkit ms (min–max)', 'GFLOP/s', 'convkit, relaxed SIMD ms', 'GFLOP/s', 'peak RSS MB', ...peers.flatMap((p) => [`${label[p]} ms`, `${label[p]} / convkit`])];
 const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+// ResNet50 batch-1 inference within 2× of onnxruntime-node; a small-CNN training step within 3× of PyTorch.
+function goals() {
+  const line = (label, key, peer, limit) => {
+    const r = results[key];
+    if (!r?.[peer] || r[peer].error) return `- ${label}: ${peer} not measured.`;
+    const f = (c) => (c.error ? 'failed' : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${peer} (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`);
+    return `- ${label}: convkit ${f(r.convkit)}; with relaxed SIMD ${f(r.relaxed)}.`;
+  };
+  return [line('ResNet50, batch 1', 'resnet50/1', 'onnx', 2), line('small CNN training step, batch 64', 'small_cnn_train/64', 'pytorch', 3)].join('\n');
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const doc = `# Benchmark results
 
@@ -89,6 +112,14 @@ tfjs kernels. \`small_cnn_train\` is one SGD step (forward, backward, update) of
 at batch 64. GFLOP/s counts 2 FLOPs per multiply-accumulate (torchvision's published MACs).
 
 ${table}
+
+Relaxed SIMD (fused multiply-add) is on by default in Node ≥ 22 and current browsers; on Node 20
+the second convkit column runs with \`node ${RELAXED_FLAG}\`. The ratio columns compare each peer with
+the first (Node 20 default) column.
+
+## Against the goals
+
+${goals()}
 `;
 writeFileSync(out, doc);
 console.log(`\nwrote ${out}`);

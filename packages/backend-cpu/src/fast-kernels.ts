@@ -1,7 +1,8 @@
 // Swaps convkit's wasm kernels in and out of the tfjs 'cpu' backend's kernel registry.
 import * as tf from '@tensorflow/tfjs-core';
 import { fastKernels } from './kernels';
-import { runtime } from './kernels/common';
+import { type KernelArgs, runtime } from './kernels/common';
+import { adaptBackend } from './kernels/resident';
 import { Engine, type EngineOptions } from './wasm/engine';
 
 const backendName = 'cpu';
@@ -49,7 +50,8 @@ export function enableFastKernels(options: EngineOptions = {}): boolean {
     (options.threads ?? 2) !== (engineOptions.threads ?? 2) ||
     (options.relaxedSimd ?? true) !== (engineOptions.relaxedSimd ?? true) ||
     (options.enableV8RelaxedSimdFlag ?? false) !== (engineOptions.enableV8RelaxedSimdFlag ?? false) ||
-    (options.winograd ?? true) !== (engineOptions.winograd ?? true);
+    (options.winograd ?? true) !== (engineOptions.winograd ?? true) ||
+    (options.residentTensors ?? true) !== (engineOptions.residentTensors ?? true);
   if (runtime.engine && changed) {
     runtime.engine.dispose();
     runtime.engine = undefined;
@@ -64,12 +66,19 @@ export function enableFastKernels(options: EngineOptions = {}): boolean {
     }
   }
   reason = undefined;
+  // Initialises the backend now (it is synchronous), so that tfjs's first-write notice is off too.
+  const backend = tf.findBackend(backendName);
+  if (backend) adaptBackend(backend);
   for (const k of fastKernels) {
     const current = tf.getKernel(k.kernelName, backendName);
     // convkit's own kernels (batch norm in training) have no tfjs original.
     if (current && !originals().has(k.kernelName)) originals().set(k.kernelName, current);
     if (current) tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.kernelFunc as unknown as tf.KernelFunc });
+    const kernelFunc = (args: Parameters<tf.KernelFunc>[0]) => {
+      adaptBackend(args.backend);
+      return k.kernelFunc(args as unknown as KernelArgs);
+    };
+    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
   }
   enabled = true;
   return true;

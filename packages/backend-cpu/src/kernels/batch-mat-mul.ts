@@ -31,12 +31,12 @@ function matMulWasm(backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, att
   // B (often a weight matrix) is packed whole, one K×N block per batch entry.
   const blockFloats = packedSize(K, N);
   const packed = e.packed(b.dataId, bv, `matmul:${tb}:${K}x${N}`, blockFloats * batchB, (dst) => {
-    const bp = e.put(bv);
+    const bp = e.input(bv);
     for (let i = 0; i < batchB; i++) packB(e, bp + i * K * N * 4, tb ? 1 : N, tb ? K : 1, K, N, dst + i * blockFloats * 4);
   });
-  const ap = e.put(av);
+  const ap = e.input(av);
   const outSize = batch * M * N;
-  const c = e.alloc(outSize);
+  const c = e.output(outSize);
   if (batchB === 1 && !ta) {
     // One shared B: fold the batch of A into the rows.
     gemm(e, { a: ap, rsA, csA, bPacked: packed, c, ldc: N, M: batchA * M, N, K, bias: biasPtr, act: ep.act });
@@ -48,7 +48,7 @@ function matMulWasm(backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, att
       gemm(e, { a: ap + ai * M * K * 4, rsA, csA, bPacked, c: c + i * M * N * 4, ldc: N, M, N, K, bias: biasPtr, act: ep.act });
     }
   }
-  const out = e.take(c, outSize);
+  const out = e.result(c, outSize);
   ep.after?.(out);
   return backend.makeTensorInfo([...batchShape, M, N], 'float32', out);
 }

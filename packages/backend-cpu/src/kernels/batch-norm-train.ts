@@ -27,15 +27,16 @@ export const batchNormTrain: FastKernel = {
     const [rows, C] = channelsOf(x);
     const e = engine();
     e.reset();
-    const xp = e.put(xv);
+    const xp = e.input(xv);
     const mean = channelSums(e, SumMode.sum, xp, 0, 0, rows, C)[0].map((s) => s / rows);
     const variance = channelSums(e, SumMode.squaredDeviation, xp, 0, e.put(mean), rows, C)[0].map((s) => s / rows);
     const scale = variance.map((v, c) => wv[c] / Math.sqrt(v + eps));
     const shift = scale.map((s, c) => bv[c] - mean[c] * s);
-    channelAffine(e, xp, 0, scale, undefined, shift, xp, rows, C);
+    const y = e.output(xv.length);
+    channelAffine(e, xp, 0, scale, undefined, shift, y, rows, C);
     const { backend } = args;
     return [
-      backend.makeTensorInfo(x.shape, 'float32', e.take(xp, xv.length)),
+      backend.makeTensorInfo(x.shape, 'float32', e.result(y, xv.length)),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(mean)),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(variance)),
     ];
@@ -51,18 +52,19 @@ export const batchNormTrainGrad: FastKernel = {
     const [rows, C] = channelsOf(x);
     const e = engine();
     e.reset();
-    const dyp = e.put(dyv);
-    const xp = e.put(xv);
+    const dyp = e.input(dyv);
+    const xp = e.input(xv);
     const [sumDy, sumDyCentred] = channelSums(e, SumMode.sumAndCrossDeviation, dyp, xp, e.put(meanv), rows, C);
     const invStd = Float64Array.from(varv, (v) => 1 / Math.sqrt(v + eps));
     // dx = a·dy + k·x + d with a = γ/σ, k = −a·Σdy(x−μ)/(nσ²), d = −a·Σdy/n − k·μ.
     const a = invStd.map((s, c) => wv[c] * s);
     const k = a.map((ac, c) => (-ac * sumDyCentred[c] * invStd[c] * invStd[c]) / rows);
     const d = a.map((ac, c) => (-ac * sumDy[c]) / rows - k[c] * meanv[c]);
-    channelAffine(e, dyp, xp, a, k, d, dyp, rows, C);
+    const dx = e.output(dyv.length);
+    channelAffine(e, dyp, xp, a, k, d, dx, rows, C);
     const { backend } = args;
     return [
-      backend.makeTensorInfo(x.shape, 'float32', e.take(dyp, dyv.length)),
+      backend.makeTensorInfo(x.shape, 'float32', e.result(dx, dyv.length)),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDyCentred, (s, c) => s * invStd[c])),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDy)),
     ];

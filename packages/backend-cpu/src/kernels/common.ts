@@ -128,7 +128,7 @@ export function putBias(e: Engine, backend: CpuBackend, bias: tf.TensorInfo | un
   if (!bias) return 0;
   const v = f32(backend, bias);
   if (!v) return undefined;
-  if (v.length === n && bias.shape[bias.shape.length - 1] === n) return e.put(v);
+  if (v.length === n && bias.shape[bias.shape.length - 1] === n) return e.input(v);
   if (v.length === 1) {
     const ptr = e.alloc(n);
     e.f32.fill(v[0], ptr >> 2, (ptr >> 2) + n);

@@ -23,10 +23,10 @@ export const conv2DBackpropFilter = wasmKernel(tf.Conv2DBackpropFilter, (args: K
   );
   const e = engine();
   e.reset();
-  const xp = e.put(xv);
-  const dyp = e.put(dyv);
+  const xp = e.input(xv);
+  const dyp = e.input(dyv);
   const n = size(filterShape);
-  const dw = e.alloc(n);
+  const dw = e.output(n);
   convFilterGrad(e, xp, geometryOf(info), dyp, info.outChannels, dw);
-  return args.backend.makeTensorInfo(filterShape, 'float32', e.take(dw, n));
+  return args.backend.makeTensorInfo(filterShape, 'float32', e.result(dw, n));
 });

@@ -53,14 +53,14 @@ export const conv2DBackpropInput = wasmKernel(tf.Conv2DBackpropInput, (args: Ker
     // Tap (kh,kw) of the transposed filter is tap (2−kh,2−kw) of w, in/out swapped.
     const at = (kh: number, kw: number, i: number, o: number) => (((2 - kh) * 3 + (2 - kw)) * inC + o) * outC + i;
     const u = packWinogradFilter(e, filter.dataId, wv, 'transposed', outC, inC, at);
-    const dyp = e.put(dyv);
-    const dx = e.alloc(n);
+    const dyp = e.input(dyv);
+    const dx = e.output(n);
     convWinograd(e, dyp, transposed, u, inC, dx);
-    return args.backend.makeTensorInfo(inputShape, 'float32', e.take(dx, n));
+    return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
   }
   const packed = packFlippedFilter(e, filter.dataId, wv, fwd.kH, fwd.kW, fwd.inC, outC);
-  const dyp = e.put(dyv);
-  const dx = e.alloc(n);
+  const dyp = e.input(dyv);
+  const dx = e.output(n);
   convForward(e, dyp, transposed, packed, fwd.inC, dx);
-  return args.backend.makeTensorInfo(inputShape, 'float32', e.take(dx, n));
+  return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Engine } from '../wasm/engine';
 import { Act } from '../wasm/gemm';
 import { convWinograd, packWinogradFilter, winogradApplies } from '../wasm/winograd';
 import { convForward, type ConvGeometry, packFilter } from '../wasm/conv';
@@ -23,6 +24,13 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
     lhsH: 1,
     lhsW: 1,
   };
+}
+
+/** An output block, holding the residual when there is one (the GEMM accumulates onto it). */
+function outputFor(e: Engine, n: number, residual?: Float32Array): number {
+  const y = e.output(n);
+  if (residual) e.write(y, residual);
+  return y;
 }
 
 /**
@@ -62,18 +70,18 @@ export function conv2dWasm(
   if (e.winograd && winogradApplies(g, outC)) {
     const inC = g.inC;
     const u = packWinogradFilter(e, filter.dataId, wv, 'forward', inC, outC, (kh, kw, i, o) => ((kh * 3 + kw) * inC + i) * outC + o);
-    const xp = e.put(xv);
-    const y = residual ? e.put(residual) : e.alloc(n);
+    const xp = e.input(xv);
+    const y = outputFor(e, n, residual);
     convWinograd(e, xp, g, u, outC, y, biasPtr, ep.act, residual !== undefined);
-    const out = e.take(y, n);
+    const out = e.result(y, n);
     ep.after?.(out);
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   }
   const packed = packFilter(e, filter.dataId, wv, g.kH * g.kW * g.inC, outC);
-  const xp = e.put(xv);
-  const y = residual ? e.put(residual) : e.alloc(n);
+  const xp = e.input(xv);
+  const y = outputFor(e, n, residual);
   convForward(e, xp, g, packed, outC, y, biasPtr, ep.act, residual !== undefined);
-  const out = e.take(y, n);
+  const out = e.result(y, n);
   ep.after?.(out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }

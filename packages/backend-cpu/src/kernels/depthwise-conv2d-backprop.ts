@@ -18,14 +18,14 @@ export const depthwiseConv2dNativeBackpropInput = wasmKernel(tf.DepthwiseConv2dN
   const g = geometryOf(depthwiseInfo(inputShape, filter.shape, attrs));
   const e = engine();
   e.reset();
-  const dyp = e.put(dyv);
+  const dyp = e.input(dyv);
   // Flip the taps (channels stay in place).
   const taps = g.kH * g.kW;
   const flipped = new Float32Array(wv.length);
   for (let t = 0; t < taps; t++) flipped.set(wv.subarray((taps - 1 - t) * g.inC, (taps - t) * g.inC), t * g.inC);
   const wp = e.put(flipped);
   const n = size(inputShape);
-  const dx = e.alloc(n);
+  const dx = e.output(n);
   const transposed = {
     ...g,
     inH: g.outH,
@@ -40,7 +40,7 @@ export const depthwiseConv2dNativeBackpropInput = wasmKernel(tf.DepthwiseConv2dN
     lhsW: g.strideW,
   };
   e.run('depthwise', [dyp, ...geometryParams(transposed), wp, dx, 0, Act.Linear, 0]);
-  return args.backend.makeTensorInfo(inputShape, 'float32', e.take(dx, n));
+  return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
 });
 
 /** dW: each thread sums x·dy into its own partial filter; the partials are added here. */
@@ -56,8 +56,8 @@ export const depthwiseConv2dNativeBackpropFilter = wasmKernel(tf.DepthwiseConv2d
   const g = geometryOf(depthwiseInfo(x.shape, filterShape, attrs));
   const e = engine();
   e.reset();
-  const xp = e.put(xv);
-  const dyp = e.put(dyv);
+  const xp = e.input(xv);
+  const dyp = e.input(dyv);
   const n = size(filterShape);
   const partials = e.zeros(n * e.threads);
   e.run('depthwiseFilterGrad', [xp, ...geometryParams(g).slice(0, 14), dyp, partials, 0]);

@@ -35,11 +35,11 @@ function depthwiseWasm(
   e.reset();
   const biasPtr = putBias(e, backend, bias, info.outChannels);
   if (biasPtr === undefined) return undefined;
-  const xp = e.put(xv);
-  const wp = e.put(wv);
-  const y = e.alloc(n);
+  const xp = e.input(xv);
+  const wp = e.input(wv);
+  const y = e.output(n);
   e.run('depthwise', [xp, ...geometryParams(geometryOf(info)), wp, y, biasPtr, ep.act, 0]);
-  const out = e.take(y, n);
+  const out = e.result(y, n);
   ep.after?.(out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }

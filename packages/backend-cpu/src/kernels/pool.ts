@@ -25,13 +25,13 @@ export const maxPool: FastKernel = {
     const info = poolInfo(args, x);
     const e = engine();
     e.reset();
-    const xp = e.put(xv);
+    const xp = e.input(xv);
     const n = size(info.outShape);
-    const y = e.alloc(n);
+    const y = e.output(n);
     const params = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
     const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
     e.run('maxPool', [xp, ...params, ...window, y, 0], n * info.filterHeight * info.filterWidth >= 1 << 15);
-    return args.backend.makeTensorInfo(info.outShape, 'float32', e.take(y, n));
+    return args.backend.makeTensorInfo(info.outShape, 'float32', e.result(y, n));
   },
 };
 

@@ -64,7 +64,7 @@ export function convForward(e: Engine, x: number, g: ConvGeometry, bPacked: numb
 
 /** Packs a [kh,kw,in,out] filter as B (K×out) (cached for weights that are used again). */
 export function packFilter(e: Engine, key: object, w: Float32Array, K: number, outC: number): number {
-  return e.packed(key, w, `conv:${K}x${outC}`, packedSize(K, outC), (dst) => packB(e, e.put(w), outC, 1, K, outC, dst));
+  return e.packed(key, w, `conv:${K}x${outC}`, packedSize(K, outC), (dst) => packB(e, e.input(w), outC, 1, K, outC, dst));
 }
 
 /**
@@ -74,7 +74,7 @@ export function packFilter(e: Engine, key: object, w: Float32Array, K: number, o
 export function packFlippedFilter(e: Engine, key: object, w: Float32Array, kH: number, kW: number, inC: number, outC: number): number {
   const taps = kH * kW;
   return e.packed(key, w, `flipped:${kH}x${kW}x${inC}x${outC}`, packedSize(taps * outC, inC), (dst) => {
-    const wp = e.put(w);
+    const wp = e.input(w);
     for (let t = 0; t < taps; t++) {
       const src = wp + (taps - 1 - t) * inC * outC * 4;
       packB(e, src, 1, outC, outC, inC, dst, taps * outC, t * outC);

@@ -1,5 +1,5 @@
 // Host side of the `elementwise` wasm kernel: one input (plus an optional second one that
-// repeats with a period) in, one output out, computed in place in wasm memory.
+// repeats with a period) in, one output out.
 import type { Engine } from './engine';
 
 export const ElementwiseOp = { add: 0, sub: 1, mul: 2, div: 3, rsub: 4, rdiv: 5, relu: 10, relu6: 11, step: 12 } as const;
@@ -18,8 +18,9 @@ function bitsOf(v: number): number {
 export function elementwise(e: Engine, op: ElementwiseOp, a: Float32Array, b?: Float32Array, period = 1, alpha = 0): Float32Array {
   e.reset();
   const n = a.length;
-  const y = e.put(a);
-  const pb = b ? e.put(b) : 0;
-  e.run('elementwise', [y, pb, y, n, period, op, bitsOf(alpha), 0], n >= 1 << 16);
-  return e.take(y, n);
+  const pa = e.input(a);
+  const pb = b ? e.input(b) : 0;
+  const y = e.output(n);
+  e.run('elementwise', [pa, pb, y, n, period, op, bitsOf(alpha), 0], n >= 1 << 16);
+  return e.result(y, n);
 }

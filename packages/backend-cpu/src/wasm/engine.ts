@@ -1,6 +1,7 @@
 // Loads the SIMD kernels into a WebAssembly.Memory the host manages (a bump arena reset
 // before every kernel call) and runs them on one or two threads.
 import * as binaries from '../__generated__/wasm-binaries';
+import { Heap } from './heap';
 import { canUseThreads, ThreadPool } from './thread-pool';
 
 /** Exported kernels, in the order the helper thread indexes them. */
@@ -12,6 +13,29 @@ const PARAMS = 1024; // parameter block (64 i32 slots); 4096.. holds per-thread 
 const HEAP = 65536;
 const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 const PERSISTENT_LIMIT = 1 << 30; // bytes of cached packed weights
+const RESIDENT_LIMIT = 1 << 30; // bytes of tensor outputs kept in wasm memory
+
+/**
+ * Kernel outputs that live in wasm memory: the engine and block behind each view. Process-wide,
+ * like the backend it serves, so that a second copy of this package frees the first one's blocks.
+ */
+const residentViews: WeakMap<Float32Array, { engine: Engine; ptr: number }> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('convkit.backend-cpu.resident-views')
+] ??= new WeakMap()) as WeakMap<Float32Array, { engine: Engine; ptr: number }>;
+
+/** Whether `values` is a tensor output living in an engine's wasm memory. */
+export function isResident(values: unknown): boolean {
+  return values instanceof Float32Array && residentViews.has(values);
+}
+
+/** Frees the wasm block behind a resident output (when its tensor's data is disposed). */
+export function releaseResident(values: unknown): void {
+  if (!(values instanceof Float32Array)) return;
+  const r = residentViews.get(values);
+  if (!r) return;
+  residentViews.delete(values);
+  r.engine.freeResident(r.ptr);
+}
 
 /** Thrown when a kernel would need more than the 2 GiB of wasm memory (kernels then fall back to tfjs). */
 export class WasmOutOfMemory extends RangeError {
@@ -51,6 +75,12 @@ export interface EngineOptions {
   enableV8RelaxedSimdFlag?: boolean;
   /** Use Winograd F(2×2,3×3) for stride-1 3×3 convolutions (default true). */
   winograd?: boolean;
+  /**
+   * Keep kernel outputs in the (shared) wasm memory, so the next kernel reads them without a
+   * copy (default true where memory is shared, i.e. with threads). Reading a tensor's data
+   * still gives an ordinary copy.
+   */
+  residentTensors?: boolean;
 }
 
 const relaxedFlag = '--experimental-wasm-relaxed-simd';
@@ -76,11 +106,14 @@ export class Engine {
   calls = 0;
   readonly launches: Record<string, number> = {};
   readonly winograd: boolean;
-  private top = HEAP;
-  /** Live persistent blocks (packed weights), sorted by address; the arena starts above them. */
-  private blocks: { ptr: number; bytes: number }[] = [];
-  private persistentEnd = HEAP;
+  /** Whether kernel outputs stay in wasm memory (see `residentTensors`). */
+  readonly resident: boolean;
+  private readonly heap = new Heap(HEAP);
+  /** Blocks freed by the next reset(): a kernel's scratch, and outputs it has not handed out. */
+  private transient: number[] = [];
+  private readonly blockBytes = new Map<number, number>();
   private persistentBytes = 0;
+  private residentBytes = 0;
   private disposed = false;
   private readonly packedCache = new WeakMap<object, { values: Float32Array; byKind: Map<string, number> }>();
   private readonly seen = new WeakMap<object, Set<string>>();
@@ -114,13 +147,16 @@ export class Engine {
     this.pool = pool;
     this.threads = pool ? 2 : 1;
     this.winograd = options.winograd !== false;
+    // Views on unshared memory are detached when it grows: only shared memory can hold them.
+    this.resident = wantThreads && options.residentTensors !== false;
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
   }
 
   /** Frees every transient allocation (call at the start of each kernel). */
   reset(): void {
-    this.top = this.persistentEnd;
+    for (const ptr of this.transient) this.free(ptr);
+    this.transient = [];
   }
 
   private ensure(end: number): void {
@@ -132,31 +168,46 @@ export class Engine {
     }
   }
 
-  /** A block that survives reset() (first fit between blocks, else above everything in use). */
-  private allocPersistent(floats: number): number {
+  private block(floats: number): number {
     const bytes = roundBytes(floats);
-    let at = HEAP;
-    let index = 0;
-    for (; index < this.blocks.length; index++) {
-      if (this.blocks[index].ptr - at >= bytes) break;
-      at = this.blocks[index].ptr + this.blocks[index].bytes;
+    const ptr = this.heap.alloc(bytes);
+    try {
+      this.ensure(this.heap.top);
+    } catch (e) {
+      this.heap.release(ptr);
+      throw e;
     }
-    if (index === this.blocks.length) at = Math.max(at, this.top);
-    this.ensure(at + bytes);
-    this.blocks.splice(index, 0, { ptr: at, bytes });
-    this.persistentEnd = Math.max(this.persistentEnd, at + bytes);
-    this.persistentBytes += bytes;
-    this.top = Math.max(this.top, this.persistentEnd);
-    return at;
+    this.blockBytes.set(ptr, bytes);
+    return ptr;
+  }
+
+  private free(ptr: number): void {
+    this.blockBytes.delete(ptr);
+    this.heap.release(ptr);
+  }
+
+  /** A block that survives reset() (packed weights). */
+  private allocPersistent(floats: number): number {
+    const ptr = this.block(floats);
+    this.persistentBytes += this.blockBytes.get(ptr) ?? 0;
+    return ptr;
   }
 
   private freePersistent(ptr: number): void {
-    const i = this.blocks.findIndex((b) => b.ptr === ptr);
-    if (i < 0) return;
-    this.persistentBytes -= this.blocks[i].bytes;
-    this.blocks.splice(i, 1);
-    const last = this.blocks[this.blocks.length - 1];
-    this.persistentEnd = last ? last.ptr + last.bytes : HEAP;
+    this.persistentBytes -= this.blockBytes.get(ptr) ?? 0;
+    this.free(ptr);
+  }
+
+  /** Bytes of kernel outputs now held in wasm memory. */
+  get residentBytesInUse(): number {
+    return this.residentBytes;
+  }
+
+  /** Called by releaseResident. */
+  freeResident(ptr: number): void {
+    if (this.disposed) return;
+    this.residentBytes -= this.blockBytes.get(ptr) ?? 0;
+    this.free(ptr);
   }
 
   /**
@@ -187,13 +238,43 @@ export class Engine {
     return dst;
   }
 
-  /** Allocates `floats` f32 (64-byte aligned, with slack for vector over-reads). */
+  /** Allocates `floats` f32 (64-byte aligned, with slack for vector over-reads) until reset(). */
   alloc(floats: number): number {
-    const ptr = this.top;
-    const end = ptr + roundBytes(floats);
-    this.ensure(end);
-    this.top = end;
+    const ptr = this.block(floats);
+    this.transient.push(ptr);
     return ptr;
+  }
+
+  /**
+   * Memory for a kernel's output of `floats` values; `result` turns it into the tensor's values
+   * (a view that stays in wasm memory when resident, else a copy).
+   */
+  output(floats: number): number {
+    return this.alloc(floats);
+  }
+
+  /** The values of an output block: a resident view (the block then outlives reset()) or a copy. */
+  result(ptr: number, floats: number): Float32Array {
+    const bytes = this.blockBytes.get(ptr) ?? 0;
+    if (!this.resident || this.residentBytes + bytes > RESIDENT_LIMIT || !this.transient.includes(ptr)) return this.take(ptr, floats);
+    this.transient.splice(this.transient.indexOf(ptr), 1);
+    this.residentBytes += bytes;
+    const view = new Float32Array(this.memory.buffer, ptr, floats);
+    residentViews.set(view, { engine: this, ptr });
+    return view;
+  }
+
+  /** A read-only pointer to `values`: where it already lives when resident, else a copy. */
+  input(values: Float32Array): number {
+    const r = residentViews.get(values);
+    return r?.engine === this ? r.ptr : this.put(values);
+  }
+
+  /** Copies `values` (resident or not) to `ptr`. */
+  write(ptr: number, values: Float32Array): void {
+    const r = residentViews.get(values);
+    if (r?.engine === this) this.f32.copyWithin(ptr >> 2, r.ptr >> 2, (r.ptr >> 2) + values.length);
+    else this.f32.set(values, ptr >> 2);
   }
 
   /** A Float32Array over the whole memory (recreated after growth). */
