@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, fallbacks, randn, weightedSum } from './__fixtures__/compare';
 
 // Plain JS kernels: no wasm launches.
-// The kernels under test are plain JS; the elementwise ops around them may run in wasm.
+// Either kind of kernel may run here (max pooling and its gradient are wasm, the rest plain JS).
 const js = { expectWasm: null };
 
 

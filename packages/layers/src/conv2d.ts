@@ -65,6 +65,11 @@ export class Conv2d extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    if (this.training && this.bias) {
+      // Bias as its own op: tfjs's fused conv computes the input gradient even when nothing
+      // needs it (the network's input), the plain conv only on demand.
+      return tf.tidy(() => tf.add(this.run(x, this.weight as tf.Tensor4D, null, 'linear'), this.bias as tf.Tensor1D));
+    }
     return this.run(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D | null, 'linear');
   }
 

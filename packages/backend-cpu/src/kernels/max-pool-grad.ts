@@ -1,9 +1,9 @@
-// Plain-JS MaxPoolGrad and AvgPoolGrad for NHWC float32 (any window, stride, 'same' / 'valid' /
-// numeric / explicit padding, rounding mode): one pass over the output windows, scattering
-// dy into dx, with channel-contiguous inner loops. tfjs-backend-cpu first builds an argmax
-// buffer and then, for every dx element, searches every window that could contain it.
+// MaxPoolGrad (wasm SIMD) and AvgPoolGrad (plain JS) for NHWC float32 (any window, stride,
+// 'same' / 'valid' / numeric / explicit padding, rounding mode): one pass over the output
+// windows, scattering dy into dx. tfjs-backend-cpu first builds an argmax buffer and then, for
+// every dx element, searches every window that could contain it.
 import * as tf from '@tensorflow/tfjs-core';
-import { f32, fallback, type FastKernel, type KernelArgs } from './common';
+import { engine, f32, fallback, type FastKernel, type KernelArgs } from './common';
 
 function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computePool2DInfo(
@@ -31,9 +31,10 @@ function finish(args: KernelArgs, x: tf.TensorInfo, dx: Float32Array | Float64Ar
 }
 
 /**
- * The gradient goes to the first maximum of each window in row-major (h, then w) order, as in
- * tfjs (and PyTorch): a later equal value does not take it. NaN never wins; a window with no
- * value above -Infinity passes no gradient, as in tfjs.
+ * In wasm SIMD. The gradient goes to the first maximum of each window in row-major (h, then w)
+ * order, as in tfjs (and PyTorch): a later equal value does not take it. NaN never wins; a
+ * window with no value above -Infinity passes no gradient, as in tfjs. Overlapping windows
+ * add up in float32 (as PyTorch does; tfjs adds in double).
  */
 export const maxPoolGrad: FastKernel = {
   kernelName: tf.MaxPoolGrad,
@@ -44,41 +45,15 @@ export const maxPoolGrad: FastKernel = {
     if (!xv || !dyv || input.shape.length !== 4) return fallback(tf.MaxPoolGrad, args);
     const info = poolInfo(input, args.attrs ?? {});
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
-    const { top, left } = info.padInfo;
     if (dyv.length !== N * OH * OW * C) return fallback(tf.MaxPoolGrad, args);
-    const dx = accumulator(info, xv.length);
-    const best = new Float32Array(C);
-    const at = new Int32Array(C);
-    let o = 0;
-    for (let n = 0; n < N; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        const h0 = oh * sH - top;
-        const ha = Math.max(0, h0);
-        const hb = Math.min(H, h0 + KH);
-        for (let ow = 0; ow < OW; ow++, o += C) {
-          const w0 = ow * sW - left;
-          const wa = Math.max(0, w0);
-          const wb = Math.min(W, w0 + KW);
-          best.fill(-Infinity);
-          at.fill(-1);
-          for (let h = ha; h < hb; h++) {
-            for (let w = wa; w < wb; w++) {
-              const base = ((n * H + h) * W + w) * C;
-              for (let c = 0; c < C; c++) {
-                const v = xv[base + c];
-                if (v > best[c]) {
-                  best[c] = v;
-                  at[c] = base + c;
-                }
-              }
-            }
-          }
-          for (let c = 0; c < C; c++) if (at[c] >= 0) dx[at[c]] += dyv[o + c];
-        }
-      }
-    }
-    return finish(args, input, dx);
+    const e = engine();
+    e.reset();
+    const xp = e.input(xv);
+    const dyp = e.input(dyv);
+    const dx = e.output(xv.length);
+    const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+    e.run('maxPoolGrad', [xp, dyp, dx, N, H, W, C, OH, OW, ...window, 0], N > 1 && xv.length >= 1 << 15);
+    return args.backend.makeTensorInfo(input.shape, 'float32', e.result(dx, xv.length));
   },
 };
 

@@ -128,7 +128,9 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
       return applyActivation(tf.add(conv2d(x, weight, { ...options, activation: 'linear', residual: null }), residual), act);
     }
     if (groups === 1) {
-      if (fusable) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
+      // (Nothing to fuse without a bias or activation; tfjs's fused op would also compute the
+      // input gradient eagerly, even for a network's input.)
+      if (fusable && (bias || act !== 'linear')) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
       return applyActivation(addBias(tf.conv2d(x, w, stride, pad), bias), act);
     }
     if (groups === cin && cinPerGroup === 1) {
