@@ -245,6 +245,81 @@ export function im2col(p: usize, tid: i32, nt: i32): void {
   }
 }
 
+// First and one-past-last tap k (of K, dilation d) whose input o·s − pad + k·d lies in [0, n).
+@inline function tapStart(o: i32, s: i32, pad: i32, d: i32): i32 {
+  const at = o * s - pad;
+  return at >= 0 ? 0 : (-at + d - 1) / d;
+}
+
+@inline function tapEnd(o: i32, s: i32, pad: i32, d: i32, K: i32, n: i32): i32 {
+  const at = o * s - pad;
+  return at >= n ? 0 : min(K, (n - at + d - 1) / d);
+}
+
+// The depthwise kernel for a plain input (no zeros between pixels): tap ranges are worked out
+// once per output pixel, and two output pixels share each weight load.
+function depthwisePlain(
+  p: usize, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, KH: i32, KW: i32,
+  sH: i32, sW: i32, dH: i32, dW: i32, padT: i32, padL: i32, w: usize, y: usize, bias: usize, act: i32, rows: i32,
+): void {
+  const cBytes = <usize>C << 2;
+  const C4 = <usize>(C & ~3) << 2;
+  const zero = f32x4.splat(0);
+  for (let r = claim(p, 21); r < rows; r = claim(p, 21)) {
+    const oh = r % OH, n = r / OH;
+    const kh0 = tapStart(oh, sH, padT, dH), kh1 = tapEnd(oh, sH, padT, dH, KH, H);
+    const xr0 = x + <usize>n * <usize>(H * W) * cBytes + <usize>(oh * sH - padT) * <usize>W * cBytes;
+    const yo = y + <usize>r * <usize>OW * cBytes;
+    let ow = 0;
+    for (; ow < OW; ow++) {
+      const kw0 = tapStart(ow, sW, padL, dW), kw1 = tapEnd(ow, sW, padL, dW, KW, W);
+      // A second pixel with the same tap range shares the loop.
+      const pair = ow + 1 < OW && tapStart(ow + 1, sW, padL, dW) == kw0 && tapEnd(ow + 1, sW, padL, dW, KW, W) == kw1;
+      const xc = xr0 + <isize>(ow * sW - padL) * <isize>cBytes;
+      const step = <usize>sW * cBytes;
+      const out = yo + <usize>ow * cBytes;
+      let c: usize = 0;
+      for (; c < C4; c += 16) {
+        const b = bias != 0 ? v128.load(bias + c) : zero;
+        let a0 = b, a1 = b;
+        for (let kh = kh0; kh < kh1; kh++) {
+          const xrow = xc + <usize>(kh * dH) * <usize>W * cBytes + c;
+          const wrow = w + <usize>(kh * KW) * cBytes + c;
+          for (let kw = kw0; kw < kw1; kw++) {
+            const wv = v128.load(wrow + <usize>kw * cBytes);
+            const xa = xrow + <usize>(kw * dW) * cBytes;
+            a0 = madd(a0, v128.load(xa), wv);
+            if (pair) a1 = madd(a1, v128.load(xa + step), wv);
+          }
+        }
+        v128.store(out + c, activate(a0, act));
+        if (pair) v128.store(out + cBytes + c, activate(a1, act));
+      }
+      const pixels = pair ? 2 : 1;
+      for (; c < cBytes; c += 4) {
+        for (let q = 0; q < pixels; q++) {
+          let acc: f32 = bias != 0 ? load<f32>(bias + c) : 0;
+          for (let kh = kh0; kh < kh1; kh++) {
+            const xrow = xc + <usize>q * step + <usize>(kh * dH) * <usize>W * cBytes + c;
+            const wrow = w + <usize>(kh * KW) * cBytes + c;
+            for (let kw = kw0; kw < kw1; kw++) acc += load<f32>(xrow + <usize>(kw * dW) * cBytes) * load<f32>(wrow + <usize>kw * cBytes);
+          }
+          if (act == ACT_RELU) acc = max<f32>(acc, 0);
+          else if (act == ACT_RELU6) acc = min<f32>(max<f32>(acc, 0), 6);
+          store<f32>(out + <usize>q * cBytes + c, acc);
+        }
+      }
+      if (pair) ow++;
+    }
+  }
+}
+
+@inline function activate(v: v128, act: i32): v128 {
+  if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
+  if (act == ACT_RELU6) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+  return v;
+}
+
 /**
  * Depthwise convolution, channel multiplier 1, NHWC; same virtual-input rules as im2col.
  * Params: x N H W C OH OW KH KW sH sW dH dW padT padL lH lW w y bias act counter.
@@ -260,6 +335,10 @@ export function depthwise(p: usize, tid: i32, nt: i32): void {
   const cBytes = <usize>C << 2;
   const C4 = C & ~3;
   const rows = N * OH;
+  if (lH == 1 && lW == 1) {
+    depthwisePlain(p, x, H, W, C, OH, OW, KH, KW, sH, sW, dH, dW, padT, padL, w, y, bias, act, rows);
+    return;
+  }
   for (let r = claim(p, 21); r < rows; r = claim(p, 21)) {
     const oh = r % OH, n = r / OH;
     const xn = x + <usize>n * <usize>(H * W) * cBytes;
@@ -474,7 +553,30 @@ export function winogradOutput(p: usize, tid: i32, nt: i32): void {
 // values of a post-batch-norm activation) ----
 
 const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3, OP_RSUB = 4, OP_RDIV = 5;
-const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12;
+const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12, OP_SIGMOID = 13;
+
+// e^x for f32 lanes (Cephes expf): x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6
+// polynomial, times 2^n applied as two powers of two (so that results near the ends of the
+// range, denormals included, need no special case). ~1 ulp; +Infinity above 88.72, NaN stays NaN.
+@inline function expf4(x: v128): v128 {
+  const big = f32x4.gt(x, f32x4.splat(88.72283));
+  const xc = f32x4.max(x, f32x4.splat(-104)); // e^-104 is below the smallest denormal
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, f32x4.splat(1)));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const half = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
+  return v128.bitselect(f32x4.splat(Infinity), f32x4.mul(f32x4.mul(p, s1), s2), big);
+}
 
 @inline function binop(op: i32, x: v128, y: v128): v128 {
   switch (op) {
@@ -491,6 +593,7 @@ const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12;
   const zero = f32x4.splat(0);
   if (op == OP_RELU) return f32x4.max(x, zero);
   if (op == OP_RELU6) return f32x4.min(f32x4.max(x, zero), f32x4.splat(6));
+  if (op == OP_SIGMOID) return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expf4(f32x4.neg(x))));
   // Step: 1 where x > 0, alpha elsewhere, NaN stays NaN.
   const r = v128.bitselect(f32x4.splat(1), alpha, f32x4.gt(x, zero));
   return v128.bitselect(x, r, f32x4.ne(x, x));

@@ -31,6 +31,10 @@ describe('DepthwiseConv2dNative', () => {
     const xs = randn([1, 13, 13, 8]) as tf.Tensor4D;
     const ws = randn([3, 3, 8, 1]) as tf.Tensor4D;
     compareWithTfjs(() => tf.depthwiseConv2d(xs, ws, 1, 'same', 'NHWC', 2));
+    // Windows whose first taps fall in the padding (tap ranges with dilation), 6 channels.
+    const ys = randn([2, 11, 10, 6]) as tf.Tensor4D;
+    const w5 = randn([5, 3, 6, 1]) as tf.Tensor4D;
+    compareWithTfjs(() => tf.depthwiseConv2d(ys, w5, 1, [[0, 0], [5, 2], [3, 4], [0, 0]], 'NHWC', 2));
   });
 
   it('channel multiplier 2 falls back to tfjs', () => {
