@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import '@convkit/backend-cpu';
+import { enableFastKernels } from '@convkit/backend-cpu';
 import { ConvkitError, selectBackend } from '@convkit/core';
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
@@ -22,6 +22,9 @@ registerWeights(program);
 registerBench(program);
 
 program.hook('preAction', async () => {
+  // This process is ours: on Node 20, switch on relaxed SIMD (FMA, ~1.4× faster convolutions;
+  // Node >= 22 has it on already). Libraries leave that choice to the application.
+  enableFastKernels({ enableV8RelaxedSimdFlag: true });
   await selectBackend(['cpu']);
 });
 

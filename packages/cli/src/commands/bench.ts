@@ -37,9 +37,6 @@ export function registerBench(program: Command): void {
       console.log(`${name}, batch ${opts.batch}, ${size}×${size}, backend ${tf.getBackend()} (${info.threads} thread(s), ${simd})`);
       console.log(`median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, min ${times[0].toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms over ${opts.runs} runs`);
       console.log(`${((1000 * opts.batch) / times[Math.floor(times.length / 2)]).toFixed(1)} images/s; peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-      if (info.simd && !info.relaxedSimd && process.versions.node.split('.')[0] === '20') {
-        console.log('relaxed SIMD (~1.4× faster convolutions) is behind a flag on Node 20: node --experimental-wasm-relaxed-simd $(which convkit) bench …');
-      }
       tf.dispose(x);
       model.dispose();
       process.exit(0); // the kernels' worker thread must not keep the process waiting
