@@ -94,7 +94,7 @@ function goals() {
   const line = (label, key, peer, limit) => {
     const r = results[key];
     if (!r?.[peer] || r[peer].error) return `- ${label}: ${peer} not measured.`;
-    const f = (c) => (c.error ? 'failed' : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${peer} (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`);
+    const f = (c) => (c.error ? 'failed' : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${label[peer]}'s time (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`);
     return `- ${label}: convkit ${f(r.convkit)}; with relaxed SIMD ${f(r.relaxed)}.`;
   };
   return [line('ResNet50, batch 1', 'resnet50/1', 'onnx', 2), line('small CNN training step, batch 64', 'small_cnn_train/64', 'pytorch', 3)].join('\n');
@@ -114,8 +114,8 @@ at batch 64. GFLOP/s counts 2 FLOPs per multiply-accumulate (torchvision's publi
 ${table}
 
 Relaxed SIMD (fused multiply-add) is on by default in Node ≥ 22 and current browsers; on Node 20
-the second convkit column runs with \`node ${RELAXED_FLAG}\`. The ratio columns compare each peer with
-the first (Node 20 default) column.
+the second convkit column runs with \`node ${RELAXED_FLAG}\`. The ratio columns compare each
+peer with the first (Node 20 default) column.
 
 ## Against the goals
 
