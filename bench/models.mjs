@@ -91,11 +91,11 @@ const header = ['model', 'batch', 'convkit ms (min–max)', 'GFLOP/s', 'convkit,
 const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 // ResNet50 batch-1 inference within 2× of onnxruntime-node; a small-CNN training step within 3× of PyTorch.
 function goals() {
-  const line = (label, key, peer, limit) => {
+  const line = (title, key, peer, limit) => {
     const r = results[key];
-    if (!r?.[peer] || r[peer].error) return `- ${label}: ${peer} not measured.`;
+    if (!r?.[peer] || r[peer].error) return `- ${title}: ${label[peer]} not measured.`;
     const f = (c) => (c.error ? 'failed' : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${label[peer]}'s time (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`);
-    return `- ${label}: convkit ${f(r.convkit)}; with relaxed SIMD ${f(r.relaxed)}.`;
+    return `- ${title}: convkit ${f(r.convkit)}; with relaxed SIMD ${f(r.relaxed)}.`;
   };
   return [line('ResNet50, batch 1', 'resnet50/1', 'onnx', 2), line('small CNN training step, batch 64', 'small_cnn_train/64', 'pytorch', 3)].join('\n');
 }

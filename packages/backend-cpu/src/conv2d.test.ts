@@ -130,7 +130,15 @@ describe('fast kernel registration', () => {
     enableFastKernels({ threads: 2 });
     const two = tf.conv2d(xs, ws, 1, 'same');
     expect(Array.from(two.dataSync())).toEqual(Array.from(one.dataSync()));
-    tf.dispose([xs, ws, one, two]);
+    // More threads than this machine may have cores: still the same numbers.
+    enableFastKernels({ threads: 3 });
+    const three = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]));
+    expect(fastKernelsInfo().threads).toBe(3);
+    enableFastKernels({ threads: 1 });
+    const single = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]));
+    three.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(single[i].dataSync())));
+    enableFastKernels();
+    tf.dispose([xs, ws, one, two, ...three, ...single]);
   });
 });
 

@@ -47,7 +47,7 @@ let engineOptions: EngineOptions = {};
  */
 export function enableFastKernels(options: EngineOptions = {}): boolean {
   const changed =
-    (options.threads ?? 2) !== (engineOptions.threads ?? 2) ||
+    options.threads !== engineOptions.threads ||
     (options.relaxedSimd ?? true) !== (engineOptions.relaxedSimd ?? true) ||
     (options.enableV8RelaxedSimdFlag ?? false) !== (engineOptions.enableV8RelaxedSimdFlag ?? false) ||
     (options.winograd ?? true) !== (engineOptions.winograd ?? true) ||

@@ -1,8 +1,9 @@
-// Loads the SIMD kernels into a WebAssembly.Memory the host manages (a bump arena reset
-// before every kernel call) and runs them on one or two threads.
+// Loads the SIMD kernels into a WebAssembly.Memory the host manages (scratch blocks freed
+// before every kernel call, packed weights and kernel outputs that outlive it) and runs them
+// on the calling thread plus helper threads.
 import * as binaries from '../__generated__/wasm-binaries';
 import { Heap } from './heap';
-import { canUseThreads, ThreadPool } from './thread-pool';
+import { availableCpus, canUseThreads, ThreadPool } from './thread-pool';
 
 /** Exported kernels, in the order the helper thread indexes them. */
 export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool', 'maxPoolGrad'] as const;
@@ -13,6 +14,7 @@ const PARAMS = 1024; // parameter block (64 i32 slots); 4096.. holds per-thread 
 const HEAP = 65536;
 const MAX_PAGES = 32768; // must match --maximumMemory in scripts/build-wasm.mjs
 const PERSISTENT_LIMIT = 1 << 30; // bytes of cached packed weights
+const MAX_THREADS = 16; // beyond this, helpers would mostly wait for work items
 const RESIDENT_LIMIT = 1 << 30; // bytes of tensor outputs kept in wasm memory
 
 /**
@@ -63,7 +65,11 @@ function compile(b64: string): WebAssembly.Module | undefined {
 }
 
 export interface EngineOptions {
-  /** 1 or 2 (the host thread plus one helper). Defaults to 2 where workers and shared memory exist. */
+  /**
+   * Threads the kernels run on, counting the calling one (the rest are worker threads on a
+   * shared memory). Defaults to the CPUs available to the process (at most 16) where workers
+   * and shared memory exist, else 1.
+   */
   threads?: number;
   /** Use relaxed-SIMD FMA when the runtime supports it (default true). */
   relaxedSimd?: boolean;
@@ -111,7 +117,6 @@ export class Engine {
   private readonly heap = new Heap(HEAP);
   /** Blocks freed by the next reset(): a kernel's scratch, and outputs it has not handed out. */
   private transient: number[] = [];
-  private readonly blockBytes = new Map<number, number>();
   private persistentBytes = 0;
   private residentBytes = 0;
   private disposed = false;
@@ -124,7 +129,8 @@ export class Engine {
   private i32View: Int32Array;
 
   constructor(options: EngineOptions = {}) {
-    const wantThreads = (options.threads ?? 2) > 1 && canUseThreads();
+    const threads = Math.max(1, Math.floor(options.threads ?? Math.min(availableCpus(), MAX_THREADS)));
+    const wantThreads = threads > 1 && canUseThreads();
     const relaxedBinary = wantThreads ? binaries.relaxedShared : binaries.relaxed;
     let relaxed = options.relaxedSimd !== false ? compile(relaxedBinary) : undefined;
     if (!relaxed && options.relaxedSimd !== false && options.enableV8RelaxedSimdFlag && setV8Flag(relaxedFlag)) relaxed = compile(relaxedBinary);
@@ -139,13 +145,13 @@ export class Engine {
     let pool: ThreadPool | undefined;
     if (wantThreads) {
       try {
-        pool = new ThreadPool(module, this.memory, kernelNames);
+        pool = new ThreadPool(module, this.memory, kernelNames, Math.min(threads, MAX_THREADS));
       } catch {
         pool = undefined;
       }
     }
     this.pool = pool;
-    this.threads = pool ? 2 : 1;
+    this.threads = pool ? pool.threads : 1;
     this.winograd = options.winograd !== false;
     // Views on unshared memory are detached when it grows: only shared memory can hold them.
     this.resident = wantThreads && options.residentTensors !== false;
@@ -155,7 +161,7 @@ export class Engine {
 
   /** Frees every transient allocation (call at the start of each kernel). */
   reset(): void {
-    for (const ptr of this.transient) this.free(ptr);
+    for (const ptr of this.transient) this.heap.release(ptr);
     this.transient = [];
   }
 
@@ -177,25 +183,19 @@ export class Engine {
       this.heap.release(ptr);
       throw e;
     }
-    this.blockBytes.set(ptr, bytes);
     return ptr;
-  }
-
-  private free(ptr: number): void {
-    this.blockBytes.delete(ptr);
-    this.heap.release(ptr);
   }
 
   /** A block that survives reset() (packed weights). */
   private allocPersistent(floats: number): number {
     const ptr = this.block(floats);
-    this.persistentBytes += this.blockBytes.get(ptr) ?? 0;
+    this.persistentBytes += this.heap.sizeOf(ptr);
     return ptr;
   }
 
   private freePersistent(ptr: number): void {
-    this.persistentBytes -= this.blockBytes.get(ptr) ?? 0;
-    this.free(ptr);
+    this.persistentBytes -= this.heap.sizeOf(ptr);
+    this.heap.release(ptr);
   }
 
   /** Bytes of kernel outputs now held in wasm memory. */
@@ -206,8 +206,8 @@ export class Engine {
   /** Called by releaseResident. */
   freeResident(ptr: number): void {
     if (this.disposed) return;
-    this.residentBytes -= this.blockBytes.get(ptr) ?? 0;
-    this.free(ptr);
+    this.residentBytes -= this.heap.sizeOf(ptr);
+    this.heap.release(ptr);
   }
 
   /**
@@ -255,7 +255,7 @@ export class Engine {
 
   /** The values of an output block: a resident view (the block then outlives reset()) or a copy. */
   result(ptr: number, floats: number): Float32Array {
-    const bytes = this.blockBytes.get(ptr) ?? 0;
+    const bytes = this.heap.sizeOf(ptr);
     if (!this.resident || this.residentBytes + bytes > RESIDENT_LIMIT || !this.transient.includes(ptr)) return this.take(ptr, floats);
     this.transient.splice(this.transient.indexOf(ptr), 1);
     this.residentBytes += bytes;

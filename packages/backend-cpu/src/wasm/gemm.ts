@@ -48,8 +48,8 @@ export function gemm(e: Engine, g: GemmArgs): void {
   let mb = Math.max(4, Math.min(64, Math.floor(65536 / g.K))) & ~1;
   let nbp = Math.max(1, Math.min(panels, Math.floor(4096 / g.K)));
   const batch = g.batch ?? 1;
-  // Keep enough items for two threads to balance.
-  while (batch * Math.ceil(g.M / mb) * Math.ceil(panels / nbp) < 8 && (mb > 2 || nbp > 1)) {
+  // Keep enough items for the threads to balance.
+  while (batch * Math.ceil(g.M / mb) * Math.ceil(panels / nbp) < 4 * e.threads && (mb > 2 || nbp > 1)) {
     if (nbp > 1) nbp = Math.ceil(nbp / 2);
     else mb = Math.max(2, (mb >> 1) & ~1);
   }

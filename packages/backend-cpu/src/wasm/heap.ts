@@ -12,6 +12,11 @@ export class Heap {
     this.top = base;
   }
 
+  /** Bytes of the live block at `ptr` (0 when there is none). */
+  sizeOf(ptr: number): number {
+    return this.sizes.get(ptr) ?? 0;
+  }
+
   /** Where a block of `bytes` goes (call `ensure` on the end before using it). */
   alloc(bytes: number): number {
     const i = this.free.findIndex((f) => f.bytes >= bytes);
