@@ -1,6 +1,6 @@
 // What every fast kernel shares: access to the tfjs CPU backend's data, the wasm engine,
 // the captured original kernels (for fallbacks) and activation handling.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Engine, WasmOutOfMemory } from '../wasm/engine';
 import { Act } from '../wasm/gemm';
 
@@ -135,4 +135,36 @@ export function putBias(e: Engine, backend: CpuBackend, bias: tf.TensorInfo | un
     return ptr;
   }
   return undefined;
+}
+
+/** The window geometry of a pooling kernel (or its gradient) from its attributes. */
+export function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap = {}): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+}
+
+/**
+ * Calls `visit(o, first, h0, h1, w0, w1)` for every pooling window: `o` is the window's first
+ * output float, `first` its image's first input pixel, [h0,h1)×[w0,w1) its taps inside the input.
+ */
+export function forEachWindow(info: tf.backend_util.Conv2DInfo, visit: (o: number, first: number, h0: number, h1: number, w0: number, w1: number) => void): void {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
+  const { top, left } = info.padInfo;
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * sH - top;
+      for (let ow = 0; ow < OW; ow++, o += C) {
+        const ws = ow * sW - left;
+        visit(o, n * H * W, Math.max(0, hs), Math.min(H, hs + KH), Math.max(0, ws), Math.min(W, ws + KW));
+      }
+    }
+  }
 }

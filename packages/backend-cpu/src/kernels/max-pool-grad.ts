@@ -3,18 +3,7 @@
 // windows, scattering dy into dx. tfjs-backend-cpu first builds an argmax buffer and then, for
 // every dx element, searches every window that could contain it.
 import * as tf from '@tensorflow/tfjs-core';
-import { engine, f32, fallback, type FastKernel, type KernelArgs } from './common';
-
-function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterSize as number | [number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-}
+import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, poolInfo } from './common';
 
 /**
  * dx with float64 accumulation when windows overlap (tfjs sums each dx element's contributions
@@ -43,7 +32,7 @@ export const maxPoolGrad: FastKernel = {
     const xv = f32(args.backend, input);
     const dyv = f32(args.backend, dy);
     if (!xv || !dyv || input.shape.length !== 4) return fallback(tf.MaxPoolGrad, args);
-    const info = poolInfo(input, args.attrs ?? {});
+    const info = poolInfo(input, args.attrs);
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
     if (dyv.length !== N * OH * OW * C) return fallback(tf.MaxPoolGrad, args);
     const e = engine();
@@ -70,38 +59,18 @@ export const avgPoolGrad: FastKernel = {
     if (!dyv || input.shape.length !== 4 || (input.dtype !== 'float32' && input.dtype !== 'int32')) {
       return fallback(tf.AvgPoolGrad, args);
     }
-    const attrs = args.attrs ?? {};
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      attrs.filterSize as number | [number, number],
-      attrs.strides as number | [number, number],
-      1,
-      attrs.pad as 'same' | 'valid' | number,
-    );
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
-    const { top, left } = info.padInfo;
+    const info = poolInfo(input, args.attrs);
+    const { batchSize: N, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
     if (dyv.length !== N * OH * OW * C) return fallback(tf.AvgPoolGrad, args);
     const dx = accumulator(info, size4(input.shape));
-    let o = 0;
-    for (let n = 0; n < N; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        const h0 = oh * sH - top;
-        const ha = Math.max(0, h0);
-        const hb = Math.min(H, h0 + KH);
-        for (let ow = 0; ow < OW; ow++, o += C) {
-          const w0 = ow * sW - left;
-          const wa = Math.max(0, w0);
-          const wb = Math.min(W, w0 + KW);
-          for (let h = ha; h < hb; h++) {
-            for (let w = wa; w < wb; w++) {
-              const base = ((n * H + h) * W + w) * C;
-              for (let c = 0; c < C; c++) dx[base + c] += dyv[o + c];
-            }
-          }
+    forEachWindow(info, (o, first, h0, h1, w0, w1) => {
+      for (let h = h0; h < h1; h++) {
+        for (let w = w0; w < w1; w++) {
+          const base = (first + h * W + w) * C;
+          for (let c = 0; c < C; c++) dx[base + c] += dyv[o + c];
         }
       }
-    }
+    });
     // tfjs multiplies each dx element's sum by 1/(KH·KW) once.
     const m = 1 / (KH * KW);
     for (let i = 0; i < dx.length; i++) dx[i] *= m;

@@ -1,19 +1,7 @@
 // NHWC max pooling (wasm SIMD), average pooling and 4-D constant padding in plain JS
 // (channel-contiguous loops).
 import * as tf from '@tensorflow/tfjs-core';
-import { engine, f32, fallback, type FastKernel, type KernelArgs, size } from './common';
-
-function poolInfo(args: KernelArgs, x: tf.TensorInfo): tf.backend_util.Conv2DInfo {
-  const attrs = args.attrs ?? {};
-  return tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterSize as number | [number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as 'same' | 'valid' | number,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-}
+import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, poolInfo, size } from './common';
 
 /** In wasm SIMD: JS max compares mispredict on unordered activations. NaN never wins, as in tfjs. */
 export const maxPool: FastKernel = {
@@ -22,7 +10,7 @@ export const maxPool: FastKernel = {
     const { x } = args.inputs;
     const xv = f32(args.backend, x);
     if (!xv || x.shape.length !== 4) return fallback(tf.MaxPool, args);
-    const info = poolInfo(args, x);
+    const info = poolInfo(x, args.attrs);
     const e = engine();
     e.reset();
     const xp = e.input(xv);
@@ -42,35 +30,21 @@ export const avgPool: FastKernel = {
     const { x } = args.inputs;
     const xv = f32(args.backend, x);
     if (!xv || x.shape.length !== 4) return fallback(tf.AvgPool, args);
-    const info = poolInfo(args, x);
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-    const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
-    const { top, left } = info.padInfo;
+    const info = poolInfo(x, args.attrs);
+    const { inWidth: W, inChannels: C } = info;
     const out = new Float32Array(size(info.outShape));
     const acc = new Float32Array(C);
-    let o = 0;
-    for (let n = 0; n < N; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        const h0 = oh * sH - top;
-        const ha = Math.max(0, h0);
-        const hb = Math.min(H, h0 + KH);
-        for (let ow = 0; ow < OW; ow++) {
-          const w0 = ow * sW - left;
-          const wa = Math.max(0, w0);
-          const wb = Math.min(W, w0 + KW);
-          acc.fill(0);
-          for (let h = ha; h < hb; h++) {
-            for (let w = wa; w < wb; w++) {
-              const base = ((n * H + h) * W + w) * C;
-              for (let c = 0; c < C; c++) acc[c] += xv[base + c];
-            }
-          }
-          const count = (hb - ha) * (wb - wa);
-          for (let c = 0; c < C; c++) out[o + c] = acc[c] / count;
-          o += C;
+    forEachWindow(info, (o, first, h0, h1, w0, w1) => {
+      acc.fill(0);
+      for (let h = h0; h < h1; h++) {
+        for (let w = w0; w < w1; w++) {
+          const base = (first + h * W + w) * C;
+          for (let c = 0; c < C; c++) acc[c] += xv[base + c];
         }
       }
-    }
+      const count = (h1 - h0) * (w1 - w0);
+      for (let c = 0; c < C; c++) out[o + c] = acc[c] / count;
+    });
     return args.backend.makeTensorInfo(info.outShape, 'float32', out);
   },
 };
