@@ -36,7 +36,8 @@ export default defineConfig({
     // gradient import is named here so no mid-run re-optimisation reloads the page.
     include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients'],
   },
-  server: { fs: { allow: [root] } },
+  // Cross-origin isolated pages (SharedArrayBuffer): the CPU backend's kernels then use workers.
+  server: { fs: { allow: [root] }, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
   test: {
     // Reporters belong to the root config (vitest ignores them per project).
     reporters: ['default', './test/reporter.ts'],

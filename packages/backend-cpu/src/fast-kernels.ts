@@ -26,6 +26,8 @@ export interface FastKernelsInfo {
   enabled: boolean;
   /** Threads the kernels run on (the calling thread plus helpers). */
   threads: number;
+  /** Whether the helper threads have started (they start in the background; until then, one thread). */
+  helpersReady: boolean;
   simd: boolean;
   relaxedSimd: boolean;
   /** Kernel names now served by the wasm kernels. */
@@ -102,6 +104,7 @@ export function fastKernelsInfo(): FastKernelsInfo {
   return {
     enabled,
     threads: enabled && e ? e.threads : 1,
+    helpersReady: enabled && e ? e.helpersReady : false,
     simd: enabled,
     relaxedSimd: enabled && e ? e.relaxedSimd : false,
     kernels: enabled ? fastKernels.map((k) => k.kernelName) : [],

@@ -159,6 +159,11 @@ export class Engine {
     this.i32View = new Int32Array(this.memory.buffer);
   }
 
+  /** Whether the helper threads have started (until then kernels run on the calling thread). */
+  get helpersReady(): boolean {
+    return this.pool?.ready ?? false;
+  }
+
   /** Frees every transient allocation (call at the start of each kernel). */
   reset(): void {
     for (const ptr of this.transient) this.heap.release(ptr);
