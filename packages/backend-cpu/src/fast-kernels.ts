@@ -87,8 +87,8 @@ export function enableFastKernels(options: EngineOptions = {}): boolean {
 }
 
 /**
- * Puts the original tfjs-backend-cpu kernels back. The helper thread stays asleep (it never
- * keeps the process alive) so that enabling again is instant.
+ * Puts the original tfjs-backend-cpu kernels back. The helper threads stay asleep (they never
+ * keep the process alive) so that enabling again is instant.
  */
 export function disableFastKernels(): void {
   for (const k of fastKernels) {

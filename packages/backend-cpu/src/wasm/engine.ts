@@ -5,7 +5,7 @@ import * as binaries from '../__generated__/wasm-binaries';
 import { Heap } from './heap';
 import { availableCpus, canUseThreads, ThreadPool } from './thread-pool';
 
-/** Exported kernels, in the order the helper thread indexes them. */
+/** Exported kernels, in the order the helper threads index them. */
 export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool', 'maxPoolGrad'] as const;
 export type KernelName = (typeof kernelNames)[number];
 type KernelFn = (p: number, tid: number, nt: number) => void;
@@ -314,7 +314,7 @@ export class Engine {
 
   /**
    * Runs a kernel with an i32 parameter block (its work counter slot must be 0). `parallel`
-   * false keeps small jobs on this thread (waking the helper costs more than they take).
+   * false keeps small jobs on this thread (waking the helpers costs more than they take).
    */
   run(name: KernelName, params: readonly number[], parallel = true): void {
     this.calls++;
