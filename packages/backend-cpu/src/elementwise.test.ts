@@ -91,7 +91,15 @@ describe('pooling and padding', () => {
   ] as const)('maxPool/avgPool %s×%s stride %s pad %s', (k, s, pad) => {
     const input = k === 7 ? randn([1, 7, 7, 20]) : x;
     compareWithTfjs(() => tf.maxPool(input as tf.Tensor4D, k, s, pad));
-    compareWithTfjs(() => tf.avgPool(input as tf.Tensor4D, k, s, pad), js);
+    // A window over the whole image is global pooling, in wasm; other windows are plain JS.
+    compareWithTfjs(() => tf.avgPool(input as tf.Tensor4D, k, s, pad), k === 7 ? {} : js);
+  });
+
+  it('global average pooling: batch > 1, odd channel counts, rectangular images', () => {
+    for (const shape of [[3, 9, 11, 130], [2, 1, 1, 5], [1, 13, 7, 3]] as const) {
+      const v = randn([...shape]) as tf.Tensor4D;
+      compareWithTfjs(() => tf.avgPool(v, [shape[1], shape[2]], 1, 'valid'));
+    }
   });
 
   it('maxPool: NaN never wins, all -Infinity windows, odd channel counts, explicit padding', () => {

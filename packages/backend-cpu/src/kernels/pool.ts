@@ -1,6 +1,7 @@
-// NHWC max pooling (wasm SIMD), average pooling and 4-D constant padding in plain JS
-// (channel-contiguous loops).
+// NHWC max pooling and global average pooling (wasm SIMD), other average pooling and 4-D
+// constant padding in plain JS (channel-contiguous loops).
 import * as tf from '@tensorflow/tfjs-core';
+import { channelSums, SumMode } from '../wasm/batch-norm';
 import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, poolInfo, size } from './common';
 
 /** In wasm SIMD: JS max compares mispredict on unordered activations. NaN never wins, as in tfjs. */
@@ -23,6 +24,20 @@ export const maxPool: FastKernel = {
   },
 };
 
+/** Global average pooling (one window over each whole image): per-channel sums in wasm. */
+function globalAvgPool(args: KernelArgs, xv: Float32Array, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C } = info;
+  const e = engine();
+  e.reset();
+  const xp = e.input(xv);
+  const out = new Float32Array(N * C);
+  for (let n = 0; n < N; n++) {
+    const [sums] = channelSums(e, SumMode.sum, xp + n * H * W * C * 4, 0, 0, H * W, C);
+    for (let c = 0; c < C; c++) out[n * C + c] = sums[c] / (H * W);
+  }
+  return args.backend.makeTensorInfo(info.outShape, 'float32', out);
+}
+
 /** Averages over the taps inside the input (padding is not counted), as tfjs does. */
 export const avgPool: FastKernel = {
   kernelName: tf.AvgPool,
@@ -31,6 +46,8 @@ export const avgPool: FastKernel = {
     const xv = f32(args.backend, x);
     if (!xv || x.shape.length !== 4) return fallback(tf.AvgPool, args);
     const info = poolInfo(x, args.attrs);
+    const whole = info.outHeight === 1 && info.outWidth === 1 && info.filterHeight === info.inHeight && info.filterWidth === info.inWidth;
+    if (whole && info.padInfo.top === 0 && info.padInfo.left === 0) return globalAvgPool(args, xv, info);
     const { inWidth: W, inChannels: C } = info;
     const out = new Float32Array(size(info.outShape));
     const acc = new Float32Array(C);
