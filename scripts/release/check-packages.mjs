@@ -24,7 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ensureTools, fmtSeconds, killRunning, pack, parseArgs, pool, publicPackages, releaseDir, removeDir, repoRoot, run, runAsync, shortName, tempDir,
+  ensureTools, fmtSeconds, killRunning, pack, parseArgs, pool, publicPackages, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir,
 } from './lib/common.mjs';
 import { staticChecks } from './lib/static-checks.mjs';
 
@@ -35,7 +35,7 @@ const ARCH_CLOSURE = ['core', 'layers', 'regularization'];
 const opts = parseArgs(process.argv.slice(2), { booleans: ['no-build', 'keep', 'skip-lint', 'skip-alone'], strings: ['only', 'jobs'] });
 const jobs = Number(opts.jobs ?? 3);
 const t0 = Date.now();
-const timings = [];
+const { step, printTimings } = stepTimer();
 const problems = []; // { pkg, step, message }
 const notes = []; // { pkg, message }
 const fail = (pkg, step, message) => {
@@ -44,15 +44,6 @@ const fail = (pkg, step, message) => {
   const rest = message.split('\n').slice(1).join('\n').trim();
   if (rest) console.log(rest.split('\n').slice(-25).map((l) => `      ${l}`).join('\n'));
 };
-async function step(name, fn) {
-  const started = Date.now();
-  console.log(`\n== ${name}`);
-  try {
-    return await fn();
-  } finally {
-    timings.push({ name, seconds: (Date.now() - started) / 1000 });
-  }
-}
 
 const all = publicPackages();
 const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim().replace(/^@convkit\//, ''))) : null;
@@ -192,9 +183,7 @@ try {
 } catch (e) {
   console.error(`\n${e.stack ?? e}`);
 } finally {
-  console.log('\n== timings');
-  for (const t of timings) console.log(`  ${t.name.padEnd(72)} ${fmtSeconds(t.seconds)}`);
-  console.log(`  ${'total'.padEnd(72)} ${fmtSeconds((Date.now() - t0) / 1000)}`);
+  printTimings(72, t0);
   if (notes.length) {
     console.log('\n== notes (not failures)');
     for (const n of notes) console.log(`  ${n.pkg}: ${n.message}`);

@@ -26,13 +26,13 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
-  ensureTools, fmtSeconds, killRunning, parseArgs, publicPackages, readJson, releaseDir, removeDir, repoRoot, run, runAsync, shortName, tempDir, toolsDir,
+  ensureTools, fmtSeconds, killRunning, parseArgs, publicPackages, readJson, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir, toolsDir,
 } from './lib/common.mjs';
 
 const opts = parseArgs(process.argv.slice(2), { booleans: ['no-build', 'build-in-clone', 'one-round', 'keep'], strings: ['timeout'] });
 const deadlineS = Number(opts.timeout ?? 600);
 const t0 = Date.now();
-const timings = [];
+const { step, printTimings } = stepTimer();
 const problems = [];
 const check = (ok, message) => {
   if (!ok) {
@@ -41,15 +41,6 @@ const check = (ok, message) => {
   }
   return ok;
 };
-async function step(name, fn) {
-  const started = Date.now();
-  console.log(`\n== ${name}`);
-  try {
-    return await fn();
-  } finally {
-    timings.push({ name, seconds: (Date.now() - started) / 1000 });
-  }
-}
 
 const tools = ensureTools();
 const semver = createRequire(join(toolsDir, 'package.json'))('semver');
@@ -204,9 +195,7 @@ try {
 } finally {
   clearTimeout(deadline);
   await stopRegistry();
-  console.log('\n== timings');
-  for (const t of timings) console.log(`  ${t.name.padEnd(84)} ${fmtSeconds(t.seconds)}`);
-  console.log(`  ${'total'.padEnd(84)} ${fmtSeconds((Date.now() - t0) / 1000)}`);
+  printTimings(84, t0);
   if (opts.keep) console.log(`\nkept ${work} (verdaccio log: ${join(work, 'verdaccio.log')})`);
   else removeDir(work);
   if (problems.length) {

@@ -172,3 +172,27 @@ export function parseArgs(argv, { booleans = [], strings = [] } = {}) {
 export function fmtSeconds(s) {
   return `${s.toFixed(1)} s`;
 }
+
+/**
+ * Named, timed steps of a release script: `step(name, fn)` prints a heading and runs fn;
+ * `printTimings(width, since)` lists how long each took, and the total since `since` (ms).
+ */
+export function stepTimer() {
+  const timings = [];
+  return {
+    async step(name, fn) {
+      const started = Date.now();
+      console.log(`\n== ${name}`);
+      try {
+        return await fn();
+      } finally {
+        timings.push({ name, seconds: (Date.now() - started) / 1000 });
+      }
+    },
+    printTimings(width, since) {
+      console.log('\n== timings');
+      for (const t of timings) console.log(`  ${t.name.padEnd(width)} ${fmtSeconds(t.seconds)}`);
+      console.log(`  ${'total'.padEnd(width)} ${fmtSeconds((Date.now() - since) / 1000)}`);
+    },
+  };
+}
