@@ -5,7 +5,7 @@ import { conv2d, convOutputSize, selectBackend } from '@convkit/core';
 import { num, windowTerms } from './arithmetic';
 import { type GreyImage, images, paint } from './images';
 import { kernels } from './kernels';
-import './style.css';
+import '../../base.css';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const imageSelect = $<HTMLSelectElement>('image');
