@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Act, gemm, packB, packedSize } from '../wasm/gemm';
-import { type CpuBackend, engine, type Epilogue, epilogue, f32, type KernelArgs, putBias, size, wasmKernel } from './common';
+import { type CpuBackend, engine, type Epilogue, epilogue, f32, type KernelArgs, outputTensor, putBias, size, wasmKernel } from './common';
 
 /** (Batch) matmul with transposes, batch broadcasting of one side, bias and activation. */
 function matMulWasm(backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, attrs: tf.NamedAttrMap, ep: Epilogue, bias?: tf.TensorInfo): tf.TensorInfo | undefined {
@@ -48,9 +48,7 @@ function matMulWasm(backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, att
       gemm(e, { a: ap + ai * M * K * 4, rsA, csA, bPacked, c: c + i * M * N * 4, ldc: N, M, N, K, bias: biasPtr, act: ep.act });
     }
   }
-  const out = e.result(c, outSize);
-  ep.after?.(out);
-  return backend.makeTensorInfo([...batchShape, M, N], 'float32', out);
+  return outputTensor(backend, e, c, [...batchShape, M, N], ep);
 }
 
 export const batchMatMul = wasmKernel(tf.BatchMatMul, (args: KernelArgs) => {

@@ -3,7 +3,7 @@
 // Σdy·(x − μ) + one affine pass for dx. tfjs autodiff of the same math takes ~15 full passes.
 import { BatchNormTrainGradKernel, BatchNormTrainKernel } from '@convkit/core';
 import { channelAffine, channelSums, SumMode } from '../wasm/batch-norm';
-import { engine, f32, type FastKernel, type KernelArgs, size } from './common';
+import { engine, f32, type FastKernel, type KernelArgs, outputTensor, size } from './common';
 
 function channelsOf(x: { shape: number[] }): [rows: number, C: number] {
   const C = x.shape[x.shape.length - 1];
@@ -36,7 +36,7 @@ export const batchNormTrain: FastKernel = {
     channelAffine(e, xp, 0, scale, undefined, shift, y, rows, C);
     const { backend } = args;
     return [
-      backend.makeTensorInfo(x.shape, 'float32', e.result(y, xv.length)),
+      outputTensor(backend, e, y, x.shape),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(mean)),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(variance)),
     ];
@@ -64,7 +64,7 @@ export const batchNormTrainGrad: FastKernel = {
     channelAffine(e, dyp, xp, a, k, d, dx, rows, C);
     const { backend } = args;
     return [
-      backend.makeTensorInfo(x.shape, 'float32', e.result(dx, dyv.length)),
+      outputTensor(backend, e, dx, x.shape),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDyCentred, (s, c) => s * invStd[c])),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDy)),
     ];

@@ -83,6 +83,13 @@ export interface Epilogue {
   after?: (v: Float32Array) => void;
 }
 
+/** A kernel's output tensor from its wasm block, with the JS part of the epilogue applied. */
+export function outputTensor(backend: CpuBackend, e: Engine, ptr: number, shape: number[], ep?: Epilogue): tf.TensorInfo {
+  const values = e.result(ptr, size(shape));
+  ep?.after?.(values);
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
 /** Maps a tfjs fused activation; undefined means "not supported, fall back". */
 export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue | undefined {
   switch (activation ?? 'linear') {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convFilterGrad } from '../wasm/conv';
-import { engine, f32, type KernelArgs, size, wasmKernel } from './common';
+import { engine, f32, type KernelArgs, outputTensor, size, wasmKernel } from './common';
 import { geometryOf } from './conv2d';
 
 /** dW = im2col(x)ᵀ · dy as one GEMM whose reduction runs over every output pixel. */
@@ -28,5 +28,5 @@ export const conv2DBackpropFilter = wasmKernel(tf.Conv2DBackpropFilter, (args: K
   const n = size(filterShape);
   const dw = e.output(n);
   convFilterGrad(e, xp, geometryOf(info), dyp, info.outChannels, dw);
-  return args.backend.makeTensorInfo(filterShape, 'float32', e.result(dw, n));
+  return outputTensor(args.backend, e, dw, filterShape);
 });

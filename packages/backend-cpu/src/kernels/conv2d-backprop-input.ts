@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ConvGeometry, convForward, packFlippedFilter } from '../wasm/conv';
 import { convWinograd, packWinogradFilter, winogradApplies } from '../wasm/winograd';
-import { engine, f32, type KernelArgs, size, wasmKernel } from './common';
+import { engine, f32, type KernelArgs, outputTensor, size, wasmKernel } from './common';
 import { geometryOf } from './conv2d';
 
 /**
@@ -48,19 +48,15 @@ export const conv2DBackpropInput = wasmKernel(tf.Conv2DBackpropInput, (args: Ker
     lhsH: fwd.strideH,
     lhsW: fwd.strideW,
   };
+  const dyp = e.input(dyv);
+  const dx = e.output(n);
   if (e.winograd && winogradApplies(transposed, fwd.inC)) {
     const inC = fwd.inC;
     // Tap (kh,kw) of the transposed filter is tap (2−kh,2−kw) of w, in/out swapped.
     const at = (kh: number, kw: number, i: number, o: number) => (((2 - kh) * 3 + (2 - kw)) * inC + o) * outC + i;
-    const u = packWinogradFilter(e, filter.dataId, wv, 'transposed', outC, inC, at);
-    const dyp = e.input(dyv);
-    const dx = e.output(n);
-    convWinograd(e, dyp, transposed, u, inC, dx);
-    return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
+    convWinograd(e, dyp, transposed, packWinogradFilter(e, filter.dataId, wv, 'transposed', outC, inC, at), inC, dx);
+  } else {
+    convForward(e, dyp, transposed, packFlippedFilter(e, filter.dataId, wv, fwd.kH, fwd.kW, fwd.inC, outC), fwd.inC, dx);
   }
-  const packed = packFlippedFilter(e, filter.dataId, wv, fwd.kH, fwd.kW, fwd.inC, outC);
-  const dyp = e.input(dyv);
-  const dx = e.output(n);
-  convForward(e, dyp, transposed, packed, fwd.inC, dx);
-  return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
+  return outputTensor(args.backend, e, dx, inputShape);
 });

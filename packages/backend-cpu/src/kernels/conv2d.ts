@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Engine } from '../wasm/engine';
 import { Act } from '../wasm/gemm';
 import { convWinograd, packWinogradFilter, winogradApplies } from '../wasm/winograd';
 import { convForward, type ConvGeometry, packFilter } from '../wasm/conv';
-import { type CpuBackend, engine, type Epilogue, f32, type KernelArgs, putBias, size, wasmKernel } from './common';
+import { type CpuBackend, engine, type Epilogue, f32, type KernelArgs, outputTensor, putBias, size, wasmKernel } from './common';
 
 export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -24,13 +23,6 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry {
     lhsH: 1,
     lhsW: 1,
   };
-}
-
-/** An output block, holding the residual when there is one (the GEMM accumulates onto it). */
-function outputFor(e: Engine, n: number, residual?: Float32Array): number {
-  const y = e.output(n);
-  if (residual) e.write(y, residual);
-  return y;
 }
 
 /**
@@ -66,24 +58,19 @@ export function conv2dWasm(
   const biasPtr = putBias(e, backend, bias, outC);
   if (biasPtr === undefined) return undefined;
   const g = geometryOf(info);
-  const n = size(info.outShape);
+  const xp = e.input(xv);
+  const y = e.output(size(info.outShape));
+  // With a residual the output starts as it, and the GEMM / Winograd epilogue adds onto it.
+  if (residual) e.write(y, residual);
+  const accumulate = residual !== undefined;
   if (e.winograd && winogradApplies(g, outC)) {
     const inC = g.inC;
     const u = packWinogradFilter(e, filter.dataId, wv, 'forward', inC, outC, (kh, kw, i, o) => ((kh * 3 + kw) * inC + i) * outC + o);
-    const xp = e.input(xv);
-    const y = outputFor(e, n, residual);
-    convWinograd(e, xp, g, u, outC, y, biasPtr, ep.act, residual !== undefined);
-    const out = e.result(y, n);
-    ep.after?.(out);
-    return backend.makeTensorInfo(info.outShape, 'float32', out);
+    convWinograd(e, xp, g, u, outC, y, biasPtr, ep.act, accumulate);
+  } else {
+    convForward(e, xp, g, packFilter(e, filter.dataId, wv, g.kH * g.kW * g.inC, outC), outC, y, biasPtr, ep.act, accumulate);
   }
-  const packed = packFilter(e, filter.dataId, wv, g.kH * g.kW * g.inC, outC);
-  const xp = e.input(xv);
-  const y = outputFor(e, n, residual);
-  convForward(e, xp, g, packed, outC, y, biasPtr, ep.act, residual !== undefined);
-  const out = e.result(y, n);
-  ep.after?.(out);
-  return backend.makeTensorInfo(info.outShape, 'float32', out);
+  return outputTensor(backend, e, y, info.outShape, ep);
 }
 
 export const conv2D = wasmKernel(tf.Conv2D, (args: KernelArgs) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geometryParams } from '../wasm/conv';
 import { Act } from '../wasm/gemm';
-import { engine, f32, type KernelArgs, size, wasmKernel } from './common';
+import { engine, f32, type KernelArgs, outputTensor, size, wasmKernel } from './common';
 import { geometryOf } from './conv2d';
 import { depthwiseInfo } from './depthwise-conv2d';
 
@@ -40,7 +40,7 @@ export const depthwiseConv2dNativeBackpropInput = wasmKernel(tf.DepthwiseConv2dN
     lhsW: g.strideW,
   };
   e.run('depthwise', [dyp, ...geometryParams(transposed), wp, dx, 0, Act.Linear, 0]);
-  return args.backend.makeTensorInfo(inputShape, 'float32', e.result(dx, n));
+  return outputTensor(args.backend, e, dx, inputShape);
 });
 
 /** dW: each thread sums x·dy into its own partial filter; the partials are added here. */

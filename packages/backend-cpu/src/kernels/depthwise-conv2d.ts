@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geometryParams } from '../wasm/conv';
 import { Act } from '../wasm/gemm';
-import { type CpuBackend, engine, type Epilogue, epilogue, f32, type KernelArgs, putBias, size, wasmKernel } from './common';
+import { type CpuBackend, engine, type Epilogue, epilogue, f32, type KernelArgs, outputTensor, putBias, size, wasmKernel } from './common';
 import { geometryOf } from './conv2d';
 
 export function depthwiseInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
@@ -39,9 +39,7 @@ function depthwiseWasm(
   const wp = e.input(wv);
   const y = e.output(n);
   e.run('depthwise', [xp, ...geometryParams(geometryOf(info)), wp, y, biasPtr, ep.act, 0]);
-  const out = e.result(y, n);
-  ep.after?.(out);
-  return backend.makeTensorInfo(info.outShape, 'float32', out);
+  return outputTensor(backend, e, y, info.outShape, ep);
 }
 
 export const depthwiseConv2dNative = wasmKernel(tf.DepthwiseConv2dNative, (args: KernelArgs) => {

@@ -3,7 +3,7 @@
 // windows, scattering dy into dx. tfjs-backend-cpu first builds an argmax buffer and then, for
 // every dx element, searches every window that could contain it.
 import * as tf from '@tensorflow/tfjs-core';
-import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, poolInfo } from './common';
+import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, outputTensor, poolInfo } from './common';
 
 /**
  * dx with float64 accumulation when windows overlap (tfjs sums each dx element's contributions
@@ -42,7 +42,7 @@ export const maxPoolGrad: FastKernel = {
     const dx = e.output(xv.length);
     const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
     e.run('maxPoolGrad', [xp, dyp, dx, N, H, W, C, OH, OW, ...window, 0], N > 1 && xv.length >= 1 << 15);
-    return args.backend.makeTensorInfo(input.shape, 'float32', e.result(dx, xv.length));
+    return outputTensor(args.backend, e, dx, input.shape);
   },
 };
 

@@ -2,7 +2,7 @@
 // constant padding in plain JS (channel-contiguous loops).
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSums, SumMode } from '../wasm/batch-norm';
-import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, poolInfo, size } from './common';
+import { engine, f32, fallback, type FastKernel, forEachWindow, type KernelArgs, outputTensor, poolInfo, size } from './common';
 
 /** In wasm SIMD: JS max compares mispredict on unordered activations. NaN never wins, as in tfjs. */
 export const maxPool: FastKernel = {
@@ -20,7 +20,7 @@ export const maxPool: FastKernel = {
     const params = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
     const window = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
     e.run('maxPool', [xp, ...params, ...window, y, 0], n * info.filterHeight * info.filterWidth >= 1 << 15);
-    return args.backend.makeTensorInfo(info.outShape, 'float32', e.result(y, n));
+    return outputTensor(args.backend, e, y, info.outShape);
   },
 };
 
