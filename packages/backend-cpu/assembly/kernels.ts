@@ -278,40 +278,38 @@ function depthwisePlain(
       const xc = xr0 + <isize>(ow * sW - padL) * <isize>cBytes;
       const step = <usize>sW * cBytes;
       const out = yo + <usize>ow * cBytes;
-      let c: usize = 0;
-      for (; c < C4; c += 16) {
-        const b = bias != 0 ? v128.load(bias + c) : zero;
+      // Four channels at a time, then the odd ones one by one in lane 0.
+      for (let c: usize = 0; c < cBytes; ) {
+        const vec = c < C4;
+        const b = bias != 0 ? lanes(vec, bias + c) : zero;
         let a0 = b, a1 = b;
         for (let kh = kh0; kh < kh1; kh++) {
           const xrow = xc + <usize>(kh * dH) * <usize>W * cBytes + c;
           const wrow = w + <usize>(kh * KW) * cBytes + c;
           for (let kw = kw0; kw < kw1; kw++) {
-            const wv = v128.load(wrow + <usize>kw * cBytes);
+            const wv = lanes(vec, wrow + <usize>kw * cBytes);
             const xa = xrow + <usize>(kw * dW) * cBytes;
-            a0 = madd(a0, v128.load(xa), wv);
-            if (pair) a1 = madd(a1, v128.load(xa + step), wv);
+            a0 = madd(a0, lanes(vec, xa), wv);
+            if (pair) a1 = madd(a1, lanes(vec, xa + step), wv);
           }
         }
-        v128.store(out + c, activate(a0, act));
-        if (pair) v128.store(out + cBytes + c, activate(a1, act));
-      }
-      const pixels = pair ? 2 : 1;
-      for (; c < cBytes; c += 4) {
-        for (let q = 0; q < pixels; q++) {
-          let acc: f32 = bias != 0 ? load<f32>(bias + c) : 0;
-          for (let kh = kh0; kh < kh1; kh++) {
-            const xrow = xc + <usize>q * step + <usize>(kh * dH) * <usize>W * cBytes + c;
-            const wrow = w + <usize>(kh * KW) * cBytes + c;
-            for (let kw = kw0; kw < kw1; kw++) acc += load<f32>(xrow + <usize>(kw * dW) * cBytes) * load<f32>(wrow + <usize>kw * cBytes);
-          }
-          if (act == ACT_RELU) acc = max<f32>(acc, 0);
-          else if (act == ACT_RELU6) acc = min<f32>(max<f32>(acc, 0), 6);
-          store<f32>(out + <usize>q * cBytes + c, acc);
-        }
+        storeLanes(vec, out + c, activate(a0, act));
+        if (pair) storeLanes(vec, out + cBytes + c, activate(a1, act));
+        c += vec ? 16 : 4;
       }
       if (pair) ow++;
     }
   }
+}
+
+// Four floats, or one in lane 0 (the rest zero) for a channel past the last group of four.
+@inline function lanes(vec: bool, at: usize): v128 {
+  return vec ? v128.load(at) : v128.load32_zero(at);
+}
+
+@inline function storeLanes(vec: bool, at: usize, v: v128): void {
+  if (vec) v128.store(at, v);
+  else store<f32>(at, f32x4.extract_lane(v, 0));
 }
 
 @inline function activate(v: v128, act: i32): v128 {
@@ -333,7 +331,7 @@ export function depthwise(p: usize, tid: i32, nt: i32): void {
   const w = <usize>prm(p, 17), y = <usize>prm(p, 18), bias = <usize>prm(p, 19), act = prm(p, 20);
   const vH = (H - 1) * lH + 1, vW = (W - 1) * lW + 1;
   const cBytes = <usize>C << 2;
-  const C4 = C & ~3;
+  const C4 = <usize>(C & ~3) << 2;
   const rows = N * OH;
   if (lH == 1 && lW == 1) {
     depthwisePlain(p, x, H, W, C, OH, OW, KH, KW, sH, sW, dH, dW, padT, padL, w, y, bias, act, rows);
@@ -344,40 +342,22 @@ export function depthwise(p: usize, tid: i32, nt: i32): void {
     const xn = x + <usize>n * <usize>(H * W) * cBytes;
     let yo = y + <usize>r * <usize>OW * cBytes;
     for (let ow = 0; ow < OW; ow++) {
-      let c = 0;
-      for (; c < C4; c += 4) {
-        let acc = bias != 0 ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
+      for (let c: usize = 0; c < cBytes; ) {
+        const vec = c < C4;
+        let acc = bias != 0 ? lanes(vec, bias + c) : f32x4.splat(0);
         for (let kh = 0; kh < KH; kh++) {
           const vh = oh * sH - padT + kh * dH;
           if (vh < 0 || vh >= vH || vh % lH != 0) continue;
-          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + (<usize>c << 2);
-          const wr = w + <usize>(kh * KW) * cBytes + (<usize>c << 2);
+          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + c;
+          const wr = w + <usize>(kh * KW) * cBytes + c;
           for (let kw = 0; kw < KW; kw++) {
             const vw = ow * sW - padL + kw * dW;
             if (vw < 0 || vw >= vW || vw % lW != 0) continue;
-            acc = madd(acc, v128.load(xr + <usize>(vw / lW) * cBytes), v128.load(wr + <usize>kw * cBytes));
+            acc = madd(acc, lanes(vec, xr + <usize>(vw / lW) * cBytes), lanes(vec, wr + <usize>kw * cBytes));
           }
         }
-        if (act == ACT_RELU) acc = f32x4.max(acc, f32x4.splat(0));
-        else if (act == ACT_RELU6) acc = f32x4.min(f32x4.max(acc, f32x4.splat(0)), f32x4.splat(6));
-        v128.store(yo + (<usize>c << 2), acc);
-      }
-      for (; c < C; c++) {
-        let acc: f32 = bias != 0 ? load<f32>(bias + (<usize>c << 2)) : 0;
-        for (let kh = 0; kh < KH; kh++) {
-          const vh = oh * sH - padT + kh * dH;
-          if (vh < 0 || vh >= vH || vh % lH != 0) continue;
-          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + (<usize>c << 2);
-          const wr = w + <usize>(kh * KW) * cBytes + (<usize>c << 2);
-          for (let kw = 0; kw < KW; kw++) {
-            const vw = ow * sW - padL + kw * dW;
-            if (vw < 0 || vw >= vW || vw % lW != 0) continue;
-            acc += load<f32>(xr + <usize>(vw / lW) * cBytes) * load<f32>(wr + <usize>kw * cBytes);
-          }
-        }
-        if (act == ACT_RELU) acc = max<f32>(acc, 0);
-        else if (act == ACT_RELU6) acc = min<f32>(max<f32>(acc, 0), 6);
-        store<f32>(yo + (<usize>c << 2), acc);
+        storeLanes(vec, yo + c, activate(acc, act));
+        c += vec ? 16 : 4;
       }
       yo += cBytes;
     }
