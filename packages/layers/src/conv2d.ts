@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, type Generator, init, Module, OptionError, toPair, type ActivationName } from '@convkit/core';
+import { conv2d, explicitPadding, type Generator, init, Module, OptionError, type Padding, toPair, type ActivationName } from '@convkit/core';
 import type { BatchNorm2d } from '@convkit/regularization';
 import { padInput, type PaddingMode } from './pad';
 
@@ -12,8 +12,11 @@ function foldNorm(weight: tf.Tensor4D, bias: tf.Tensor1D | null, norm: BatchNorm
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
-  /** Symmetric padding like `nn.Conv2d(padding=…)`, or `'same'` / `'valid'`. */
-  padding?: number | [number, number] | 'same' | 'valid';
+  /**
+   * Symmetric padding like `nn.Conv2d(padding=…)`, `'same'` / `'valid'`, or `'tf-same'`:
+   * TensorFlow's "SAME", computed from each input's size (timm's `Conv2dSame`).
+   */
+  padding?: Padding;
   dilation?: number | [number, number];
   groups?: number;
   bias?: boolean;
@@ -99,7 +102,9 @@ export class Conv2d extends Module {
     const { stride, padding, dilation, groups, paddingMode } = this.options;
     return tf.tidy(() => {
       const zeroPadded = paddingMode === 'zeros' || padding === 'valid';
-      const input = zeroPadded ? (x as tf.Tensor4D) : padInput(x as tf.Tensor4D, padding, this.kernelSize, dilation, paddingMode);
+      const sizes: [number, number] = [x.shape[1] as number, x.shape[2] as number];
+      const explicit = () => explicitPadding('Conv2d', padding, this.kernelSize, toPair('Conv2d', 'dilation', dilation, 1), toPair('Conv2d', 'stride', stride, 1), sizes);
+      const input = zeroPadded ? (x as tf.Tensor4D) : padInput(x as tf.Tensor4D, explicit(), paddingMode);
       return conv2d(input, weight, { stride, padding: zeroPadded ? padding : 0, dilation, groups, bias, activation, residual: residual as tf.Tensor4D | null });
     });
   }

@@ -4,11 +4,16 @@ import { convOutputSize } from '../formulas';
 import { assertRank, type Pair, shapeString, toPair } from '../validate';
 import { activation as applyActivation, type ActivationName } from './activation';
 
-export type Padding = number | [number, number] | 'same' | 'valid';
+/**
+ * Symmetric padding like `nn.Conv2d(padding=…)`, PyTorch's `'same'` (stride 1 only), `'valid'`,
+ * or TensorFlow's `'tf-same'`: the output is ⌈input / stride⌉ and the extra pixel of an odd total
+ * goes bottom/right, so it depends on the input size (timm's `Conv2dSame`, the `tf_` models).
+ */
+export type Padding = number | [number, number] | 'same' | 'valid' | 'tf-same';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
-  /** Symmetric zero padding like `nn.Conv2d(padding=…)`; `'same'` pads like PyTorch (stride 1 only). */
+  /** Zero padding (see {@link Padding}). */
   padding?: Padding;
   dilation?: number | [number, number];
   groups?: number;
@@ -52,18 +57,31 @@ function ensureResidualGradient(): void {
   });
 }
 
-/** [top, bottom, left, right] padding in PyTorch's convention. */
-function resolvePadding(where: string, padding: Padding, kernel: Pair, dilation: Pair, stride: Pair): [number, number, number, number] {
+/** TensorFlow "SAME" along one axis: total = max((⌈i/s⌉ − 1)·s + (k − 1)·d + 1 − i, 0), the odd pixel after. */
+function tfSamePadding(input: number, kernel: number, stride: number, dilation: number): [number, number] {
+  const total = Math.max((Math.ceil(input / stride) - 1) * stride + (kernel - 1) * dilation + 1 - input, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * The explicit `[top, bottom, left, right]` zero padding a convolution (or pooling window) with
+ * these settings applies to an input of `[height, width]`.
+ */
+export function explicitPadding(where: string, padding: Padding, kernel: Pair, dilation: Pair, stride: Pair, [height, width]: Pair): [number, number, number, number] {
   if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'tf-same') {
+    return [...tfSamePadding(height, kernel[0], stride[0], dilation[0]), ...tfSamePadding(width, kernel[1], stride[1], dilation[1])];
+  }
   if (padding === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) {
-      throw new OptionError(where, `padding 'same' needs stride 1 (as in PyTorch), got stride [${stride.join(',')}]`);
+      throw new OptionError(where, `padding 'same' needs stride 1 (as in PyTorch; 'tf-same' pads like TensorFlow at any stride), got stride [${stride.join(',')}]`);
     }
     const total = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
     const top = Math.floor(total[0] / 2);
     const left = Math.floor(total[1] / 2);
     return [top, total[0] - top, left, total[1] - left];
   }
+  if (typeof padding === 'string') throw new OptionError(where, `padding must be a number, a pair, 'same', 'valid' or 'tf-same', got '${padding}'`);
   const [ph, pw] = toPair(where, 'padding', padding, 0);
   return [ph, ph, pw, pw];
 }
@@ -101,7 +119,7 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
   if (bias && (bias.rank !== 1 || bias.shape[0] !== cout)) {
     throw new ShapeError(where, `bias must have shape [${cout}], got ${shapeString(bias.shape)}`);
   }
-  const [top, bottom, left, right] = resolvePadding(where, options.padding ?? 0, [kh, kw], dilation, stride);
+  const [top, bottom, left, right] = explicitPadding(where, options.padding ?? 0, [kh, kw], dilation, stride, [x.shape[1], x.shape[2]]);
   const outH = convOutputSize(x.shape[1] + top + bottom, kh, { stride: stride[0], dilation: dilation[0] });
   const outW = convOutputSize(x.shape[2] + left + right, kw, { stride: stride[1], dilation: dilation[1] });
   if (outH < 1 || outW < 1) {
