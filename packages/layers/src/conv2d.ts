@@ -3,8 +3,8 @@ import { conv2d, explicitPadding, type Generator, init, Module, OptionError, typ
 import type { BatchNorm2d } from '@convkit/regularization';
 import { padInput, type PaddingMode } from './pad';
 
-/** `w·γ/√(var+eps)` per output channel and `(b − mean)·γ/√(var+eps) + β`. */
-function foldNorm(weight: tf.Tensor4D, bias: tf.Tensor1D | null, norm: BatchNorm2d): { weight: tf.Tensor4D; bias: tf.Tensor1D } {
+/** `w·γ/√(var+eps)` per output channel and `(b − mean)·γ/√(var+eps) + β` (tfjs layout `[kh,kw,in,out]`). */
+export function foldNorm(weight: tf.Tensor4D, bias: tf.Tensor1D | null, norm: BatchNorm2d): { weight: tf.Tensor4D; bias: tf.Tensor1D } {
   const scale = tf.mul(tf.rsqrt(tf.add(norm.runningVar as tf.Tensor1D, norm.eps)), norm.weight ?? 1);
   const shifted = tf.sub(bias ?? 0, norm.runningMean as tf.Tensor1D);
   return { weight: tf.mul(weight, scale), bias: tf.add(tf.mul(shifted, scale), norm.bias ?? 0) as tf.Tensor1D };

@@ -1,4 +1,4 @@
-export { Conv2d, type Conv2dOptions } from './conv2d';
+export { Conv2d, type Conv2dOptions, foldNorm } from './conv2d';
 export type { PaddingMode } from './pad';
 export { Linear, type LinearOptions } from './linear';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten } from './pooling';

@@ -95,8 +95,11 @@ export function avgPool2d(x: tf.Tensor4D, options: AvgPool2dOptions): tf.Tensor4
   });
 }
 
-/** Averaging matrix `[out, in]` of PyTorch's adaptive pooling bins `[floor(i·in/out), ceil((i+1)·in/out))`. */
-function adaptiveBins(inSize: number, outSize: number): tf.Tensor2D {
+/**
+ * Averaging matrix `[out, in]` of PyTorch's adaptive pooling bins `[floor(i·in/out), ceil((i+1)·in/out))`
+ * (also what an exporter writes where a graph format has no adaptive pooling).
+ */
+export function adaptiveBins(inSize: number, outSize: number): tf.Tensor2D {
   const m = new Float32Array(outSize * inSize);
   for (let i = 0; i < outSize; i++) {
     const start = Math.floor((i * inSize) / outSize);
