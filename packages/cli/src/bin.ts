@@ -3,6 +3,7 @@ import { enableFastKernels } from '@convkit/backend-cpu';
 import { ConvkitError, selectBackend } from '@convkit/core';
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
+import { registerExport } from './commands/export';
 import { registerModels } from './commands/models';
 import { registerPredict } from './commands/predict';
 import { registerSummary } from './commands/summary';
@@ -19,6 +20,7 @@ registerModels(program);
 registerSummary(program);
 registerPredict(program);
 registerWeights(program);
+registerExport(program);
 registerBench(program);
 
 program.hook('preAction', async () => {

@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/light.js';
 import type { AttributeValue, OnnxGraph } from './onnx-graph';
 import schema from './onnx-schema.json';
 

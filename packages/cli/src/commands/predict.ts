@@ -4,13 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { centerCrop, compose, decodePredictions, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
 import { decodeImage } from '@convkit/data/node';
 import { createModel, modelInfo } from '@convkit/models';
+import { toOnnxRuntime } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
 import type { Command } from 'commander';
+import { OptionError } from '@convkit/core';
 import { positiveInt } from '../format';
 
 interface PredictOptions {
   weights?: string;
   top: number;
+  runtime: string;
 }
 
 export function registerPredict(program: Command): void {
@@ -21,6 +24,7 @@ export function registerPredict(program: Command): void {
     .argument('<images...>', 'PNG or JPEG files')
     .option('--weights <source>', "a .pth/.safetensors file, a URL, or 'default' for torchvision's default weights")
     .option('--top <k>', 'how many classes to show', positiveInt('--top'), 5)
+    .option('--runtime <name>', "'convkit' (its own kernels) or 'onnx' (export, then onnxruntime-node)", 'convkit')
     .action(async (name: string, images: string[], opts: PredictOptions) => {
       const info = modelInfo(name);
       const entry = info.weights[0];
@@ -38,14 +42,20 @@ export function registerPredict(program: Command): void {
         process.stderr.write(`\rloaded weights in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
       }
       const t = entry?.transforms ?? { resizeSize: 256, cropSize: 224, interpolation: 'bilinear' as const, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+      if (opts.runtime !== 'convkit' && opts.runtime !== 'onnx') throw new OptionError('--runtime', `expected 'convkit' or 'onnx', got '${opts.runtime}'`);
+      // onnxruntime runs the exported graph; the predictor takes the same NHWC tensor as the model.
+      const onnx = opts.runtime === 'onnx' ? await toOnnxRuntime(model, { inputShape: [1, t.cropSize, t.cropSize, 3] }) : null;
       const preprocess = compose([resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }), centerCrop(t.cropSize), normalize(t.mean, t.std)]);
       for (const file of images) {
-        const logits = tf.tidy(() => model.predict(preprocess(toTensor(decodeImage(readFileSync(file), basename(file))))));
+        const input = tf.tidy(() => preprocess(toTensor(decodeImage(readFileSync(file), basename(file)))));
+        const logits = onnx ? await onnx.predict(input) : model.predict(input);
+        input.dispose();
         const [predictions] = decodePredictions(logits, { topK: opts.top });
         logits.dispose();
         console.log(`\n${file}`);
         for (const p of predictions) console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${p.className} (${p.index})`);
       }
+      await onnx?.dispose();
       model.dispose();
     });
 }
