@@ -11,9 +11,9 @@ import type { OnnxValue } from './onnx-graph';
 const padModes = { reflect: 'reflect', replicate: 'edge' } as const;
 
 /** Checks the NCHW input of a module that wants `channels` channels. */
-export function expectChannels(ctx: MappingContext, x: OnnxValue, channels: number): void {
+function expectChannels(path: string, x: OnnxValue, channels: number): void {
   if (x.shape.length !== 4 || x.shape[1] !== channels) {
-    throw new ShapeError(`exportOnnx: module '${ctx.path}'`, `expected an NCHW input with ${channels} channels, got ${shapeString(x.shape)}`);
+    throw new ShapeError(`exportOnnx: module '${path}'`, `expected an NCHW input with ${channels} channels, got ${shapeString(x.shape)}`);
   }
 }
 
@@ -45,7 +45,7 @@ function requireRunningStats(ctx: MappingContext, norm: BatchNorm2d): { runningM
  */
 export function writeConv(ctx: MappingContext, conv: Conv2d, x: OnnxValue, norm: BatchNorm2d | null = null): OnnxValue {
   const where = `exportOnnx: module '${ctx.pathOf(conv)}'`;
-  expectChannels(ctx, x, conv.inChannels);
+  expectChannels(ctx.pathOf(conv), x, conv.inChannels);
   const { stride, padding, dilation, groups, paddingMode } = conv.options;
   const [kh, kw] = conv.kernelSize;
   const strides = toPair(where, 'stride', stride, 1);
@@ -70,7 +70,7 @@ export function writeConv(ctx: MappingContext, conv: Conv2d, x: OnnxValue, norm:
 
 /** `BatchNorm2d` in evaluation: ONNX BatchNormalization with the running statistics. */
 export function writeBatchNorm(ctx: MappingContext, norm: BatchNorm2d, x: OnnxValue): OnnxValue {
-  expectChannels(ctx, x, norm.numFeatures);
+  expectChannels(ctx.pathOf(norm), x, norm.numFeatures);
   const { runningMean, runningVar } = requireRunningStats(ctx, norm);
   const c = [norm.numFeatures];
   const g = ctx.graph;

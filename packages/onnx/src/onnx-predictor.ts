@@ -32,8 +32,8 @@ export interface ToOnnxRuntimeOptions extends Pick<ExportOnnxOptions, 'opset' | 
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
-async function importRuntime(): Promise<{ ort: OrtModule; name: string }> {
-  const name = isNode() ? 'onnxruntime-node' : 'onnxruntime-web';
+/** Imports an onnxruntime package by name (the optional peer), or says which one to install. */
+export async function importRuntime(name = isNode() ? 'onnxruntime-node' : 'onnxruntime-web'): Promise<{ ort: OrtModule; name: string }> {
   try {
     // A computed specifier: bundlers must not resolve an optional peer the user may not have.
     const mod = (await import(/* @vite-ignore */ name)) as OrtModule & { default?: OrtModule };
