@@ -36,6 +36,7 @@ export default defineConfig({
         text: 'In practice',
         items: [
           { text: 'Loading PyTorch weights', link: '/guide/pytorch-weights' },
+          { text: 'Deploy with ONNX', link: '/guide/onnx' },
           { text: 'Choosing a backend', link: '/guide/backends' },
           ...optional('performance', 'Performance'),
           ...optional('benchmark-results', 'Benchmark results'),
