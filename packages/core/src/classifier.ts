@@ -18,8 +18,10 @@ export interface EvalTransforms {
 export interface WeightsEntry {
   /** Model builder name, e.g. `resnet50`. */
   model: string;
-  /** torchvision's enum member, e.g. `IMAGENET1K_V1`. */
+  /** torchvision's enum member (`IMAGENET1K_V1`) or timm's pretrained tag (`ns_jft_in1k`). */
   tag: string;
+  /** The Hugging Face hub repository of a timm weight (`timm/tf_efficientnet_b7.ns_jft_in1k`): its `model.safetensors` and `config.json`. */
+  hubId?: string;
   url: string;
   fileName: string;
   /** The leading hex digits of the file's SHA-256, from torchvision's file name. */

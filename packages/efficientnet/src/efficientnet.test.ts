@@ -64,11 +64,11 @@ describe('EfficientNet specifics', () => {
     const x = tf.randomNormal([64, 8, 8, 16], 0, 1, 'float32', 5);
     const residualOf = (y: tf.Tensor) => tf.sub(y, x);
     block.eval();
-    const [evalY, evalBranch] = [block.forward(x), block.block.forward(x)];
+    const [evalY, evalBranch] = [block.forward(x), block.getModule('block').forward(x)];
     expect(tf.max(tf.abs(tf.sub(residualOf(evalY), evalBranch))).dataSync()[0]).toBeLessThan(1e-5);
     // Training: each example's residual is either 0 (dropped) or branch / (1 - p) (kept).
     block.train();
-    const [y, branch] = [block.forward(x), block.block.forward(x)];
+    const [y, branch] = [block.forward(x), block.getModule('block').forward(x)];
     const residual = residualOf(y);
     const scaled = tf.div(branch, 1 - p);
     const kinds = Array.from({ length: 64 }, (_, n) =>

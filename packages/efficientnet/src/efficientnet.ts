@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
-import { AdaptiveAvgPool2d, ConvNormActivation, initializeModel, Linear, Sequential, SiLU, SqueezeExcitation } from '@convkit/layers';
+import { type ActivationName, type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
+import { AdaptiveAvgPool2d, Conv2d, type Conv2dOptions, ConvNormActivation, convNormAct, initializeModel, Linear, Sequential, SiLU, SqueezeExcitation } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout, StochasticDepth } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
 
@@ -47,43 +47,103 @@ export function mbconvStages(widthMult: number, depthMult: number): MBConvStage[
 
 type NormLayer = (channels: number) => Module;
 
+/** Whose state-dict names a model uses: torchvision's (`features.1.0.block.0.0`) or timm's (`blocks.0.0.conv_dw`). */
+export type Naming = 'torchvision' | 'timm';
+
+export interface MBConvOptions {
+  naming?: Naming;
+  /** `'tf-same'` pads like TensorFlow (timm's `tf_` ports); default symmetric `(k − 1) / 2`. */
+  padding?: 'tf-same';
+  generator?: Generator;
+}
+
+/** One conv → norm → activation step of a block, whatever the modules are called. */
+export interface ConvUnit {
+  conv: Conv2d;
+  norm: BatchNorm2d;
+  activation: ActivationName;
+}
+
+/** conv → BatchNorm → activation (folded into one conv in evaluation). */
+export function runUnit(x: tf.Tensor, { conv, norm, activation }: ConvUnit, residual: tf.Tensor | null = null): tf.Tensor {
+  return convNormAct(x, conv, norm, activation, residual);
+}
+
+/** A unit as torchvision's `Conv2dNormActivation` (`0` conv, `1` norm, `2` activation). */
+function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
+  return { conv: cna.at(0) as Conv2d, norm: cna.at(1) as BatchNorm2d, activation };
+}
+
 // --- blocks -----------------------------------------------------------------------------------
 
 /**
  * Mobile inverted bottleneck: 1×1 expansion (unless the ratio is 1) → depthwise k×k → squeeze-
  * and-excitation → 1×1 projection; a residual with stochastic depth when the shape is kept.
+ * Named like torchvision (`block.0.0`, `block.2.fc1`) or like timm (`conv_pw`, `bn1`, `conv_dw`,
+ * `se.conv_reduce`, `conv_pwl`; without expansion timm's DepthwiseSeparable `conv_dw`, `bn1`,
+ * `se`, `conv_pw`, `bn2`): the same modules either way.
  */
 export class MBConv extends Module {
   override get typeName(): string {
     return 'MBConv';
   }
 
-  readonly block: Sequential;
   readonly stochasticDepth: StochasticDepth;
   readonly useResConnect: boolean;
+  /** The convolutions in order, the squeeze-excitation after the depthwise one. */
+  readonly units: ConvUnit[];
+  readonly se: SqueezeExcitation;
 
-  constructor(cnf: Omit<MBConvStage, 'numLayers'>, stochasticDepthProb: number, normLayer: NormLayer, g: Generator) {
+  constructor(cnf: Omit<MBConvStage, 'numLayers'>, stochasticDepthProb: number, normLayer: NormLayer, g: Generator, options: MBConvOptions = {}) {
     super();
+    const { naming = 'torchvision', padding } = options;
     if (cnf.stride !== 1 && cnf.stride !== 2) throw new OptionError('MBConv', `stride must be 1 or 2, got ${cnf.stride}`);
     this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
-    const activationLayer = () => new SiLU();
     const expanded = makeDivisible(cnf.inputChannels * cnf.expandRatio);
-    const layers: Module[] = [];
-    if (expanded !== cnf.inputChannels) {
-      layers.push(new ConvNormActivation(cnf.inputChannels, expanded, 1, { normLayer, activationLayer, generator: g }));
+    const squeeze = Math.max(1, Math.floor(cnf.inputChannels / 4));
+    const expands = expanded !== cnf.inputChannels;
+    const symmetric = Math.floor((cnf.kernel - 1) / 2);
+    const dwPadding = padding ?? symmetric;
+    const silu = () => new SiLU();
+    if (naming === 'torchvision') {
+      const expand = expands ? [new ConvNormActivation(cnf.inputChannels, expanded, 1, { normLayer, activationLayer: silu, generator: g })] : [];
+      const depthwise = new ConvNormActivation(expanded, expanded, cnf.kernel, { stride: cnf.stride, padding: symmetric, groups: expanded, normLayer, activationLayer: silu, generator: g });
+      this.se = new SqueezeExcitation(expanded, squeeze, { activation: silu, generator: g });
+      const project = new ConvNormActivation(expanded, cnf.outChannels, 1, { normLayer, activationLayer: null, generator: g });
+      this.registerModule('block', new Sequential(...expand, depthwise, this.se, project));
+      this.units = [...expand.map((c) => torchvisionUnit(c, 'silu')), torchvisionUnit(depthwise, 'silu'), torchvisionUnit(project, 'linear')];
+    } else {
+      const unit = (convName: string, normName: string, inC: number, outC: number, kernel: number, activation: ActivationName, extra: Conv2dOptions = {}): ConvUnit => ({
+        conv: this.registerModule(convName, new Conv2d(inC, outC, kernel, { bias: false, generator: g, padding: padding ?? 0, ...extra })),
+        norm: this.registerModule(normName, normLayer(outC) as BatchNorm2d),
+        activation,
+      });
+      const depthwise = (normName: string) => unit('conv_dw', normName, expanded, expanded, cnf.kernel, 'silu', { stride: cnf.stride, padding: dwPadding, groups: expanded });
+      const units = expands ? [unit('conv_pw', 'bn1', cnf.inputChannels, expanded, 1, 'silu'), depthwise('bn2')] : [depthwise('bn1')];
+      this.se = this.registerModule('se', new SqueezeExcitation(expanded, squeeze, { activation: silu, names: ['conv_reduce', 'conv_expand'], generator: g }));
+      const project = expands ? unit('conv_pwl', 'bn3', expanded, cnf.outChannels, 1, 'linear') : unit('conv_pw', 'bn2', expanded, cnf.outChannels, 1, 'linear');
+      this.units = [...units, project];
     }
-    layers.push(new ConvNormActivation(expanded, expanded, cnf.kernel, { stride: cnf.stride, groups: expanded, normLayer, activationLayer, generator: g }));
-    layers.push(new SqueezeExcitation(expanded, Math.max(1, Math.floor(cnf.inputChannels / 4)), { activation: activationLayer, generator: g }));
-    layers.push(new ConvNormActivation(expanded, cnf.outChannels, 1, { normLayer, activationLayer: null, generator: g }));
-    this.block = this.registerModule('block', new Sequential(...layers));
     this.stochasticDepth = this.registerModule('stochastic_depth', new StochasticDepth(stochasticDepthProb, 'row', g));
   }
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const result = this.block.forward(x);
-      return this.useResConnect ? tf.add(this.stochasticDepth.forward(result), x) : result;
+      const project = this.units[this.units.length - 1];
+      let y = x;
+      for (const unit of this.units.slice(0, -1)) {
+        y = runUnit(y, unit);
+        if (unit === this.depthwise) y = this.se.forward(y);
+      }
+      if (!this.useResConnect) return runUnit(y, project);
+      // Stochastic depth is the identity in evaluation: the residual add fuses into the projection.
+      if (!this.training) return runUnit(y, project, x);
+      return tf.add(this.stochasticDepth.forward(runUnit(y, project)), x);
     });
+  }
+
+  private get depthwise(): ConvUnit {
+    return this.units[this.units.length - 2];
   }
 }
 

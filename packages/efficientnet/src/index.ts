@@ -1,1 +1,2 @@
 export * from './efficientnet';
+export * from './timm-efficientnet';

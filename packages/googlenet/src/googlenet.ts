@@ -141,7 +141,15 @@ export class GoogLeNet extends ImageClassifier {
   readonly aux2: InceptionAux | null = null;
   readonly avgpool = new AdaptiveAvgPool2d(1);
   readonly dropout: Dropout;
-  fc: Linear;
+  /** The classifier; assigning a new Linear replaces it, as `model.fc = nn.Linear(…)` in PyTorch. */
+  get fc(): Linear {
+    return this.getModule('fc') as Linear;
+  }
+
+  set fc(head: Linear) {
+    this.setModule('fc', head);
+  }
+
 
   constructor(options: GoogLeNetOptions = {}) {
     super();
@@ -166,7 +174,7 @@ export class GoogLeNet extends ImageClassifier {
     }
     this.registerModule('avgpool', this.avgpool);
     this.dropout = this.registerModule('dropout', new Dropout(dropout, g));
-    this.fc = this.registerModule('fc', new Linear(1024, numClasses, { generator: g }));
+    this.registerModule('fc', new Linear(1024, numClasses, { generator: g }));
     // torchvision: trunc_normal_(std=0.01, a=-2, b=2) for conv and linear weights — the bounds
     // are 200 σ away, so a clipped normal draws the same distribution. Linear biases keep nn.Linear's.
     const truncNormal = (shape: number[]) => tf.tidy(() => tf.clipByValue(init.normal(shape, 0, 0.01, g), -2, 2));

@@ -27,7 +27,16 @@ export class Sequential extends Module {
 
   /** The child at an index (negative counts from the end). */
   at(index: number): Module {
-    return this.getModule(String(index < 0 ? this.count + index : index));
+    return this.getModule(this.key(index));
+  }
+
+  /** Replaces the child at an index, as `seq[6] = nn.Linear(4096, 10)` does in PyTorch. */
+  set(index: number, module: Module): void {
+    this.setModule(this.key(index), module);
+  }
+
+  private key(index: number): string {
+    return String(index < 0 ? this.count + index : index);
   }
 
   forward(x: tf.Tensor): tf.Tensor {

@@ -7,6 +7,8 @@ import { AdaptiveAvgPool2d } from './pooling';
 export interface SqueezeExcitationOptions {
   activation?: () => Module;
   scaleActivation?: () => Module;
+  /** Names of the two 1×1 convs: torchvision's `['fc1', 'fc2']` (default) or timm's `['conv_reduce', 'conv_expand']`. */
+  names?: [reduce: string, expand: string];
   generator?: number | Generator;
 }
 
@@ -21,10 +23,10 @@ export class SqueezeExcitation extends Module {
   readonly activation: Module;
   readonly scaleActivation: Module;
 
-  constructor(inputChannels: number, squeezeChannels: number, { activation = () => new ReLU(), scaleActivation = () => new Sigmoid(), generator }: SqueezeExcitationOptions = {}) {
+  constructor(inputChannels: number, squeezeChannels: number, { activation = () => new ReLU(), scaleActivation = () => new Sigmoid(), names = ['fc1', 'fc2'], generator }: SqueezeExcitationOptions = {}) {
     super();
-    this.fc1 = this.registerModule('fc1', new Conv2d(inputChannels, squeezeChannels, 1, { generator }));
-    this.fc2 = this.registerModule('fc2', new Conv2d(squeezeChannels, inputChannels, 1, { generator }));
+    this.fc1 = this.registerModule(names[0], new Conv2d(inputChannels, squeezeChannels, 1, { generator }));
+    this.fc2 = this.registerModule(names[1], new Conv2d(squeezeChannels, inputChannels, 1, { generator }));
     this.activation = this.registerModule('activation', activation());
     this.scaleActivation = this.registerModule('scale_activation', scaleActivation());
   }

@@ -127,7 +127,15 @@ export class ResNet extends ImageClassifier {
   readonly maxpool = new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 });
   readonly layers: Sequential[] = [];
   readonly avgpool = new AdaptiveAvgPool2d(1);
-  fc: Linear;
+  /** The classifier; assigning a new Linear replaces it, as `model.fc = nn.Linear(…)` in PyTorch. */
+  get fc(): Linear {
+    return this.getModule('fc') as Linear;
+  }
+
+  set fc(head: Linear) {
+    this.setModule('fc', head);
+  }
+
   private inplanes = 64;
   private dilation = 1;
 
@@ -147,7 +155,7 @@ export class ResNet extends ImageClassifier {
       this.layers.push(this.registerModule(`layer${i + 1}`, stage));
     });
     this.registerModule('avgpool', this.avgpool);
-    this.fc = this.registerModule('fc', new Linear(512 * block.expansion, numClasses, { generator: g }));
+    this.registerModule('fc', new Linear(512 * block.expansion, numClasses, { generator: g }));
     initializeModel(this, { conv: 'kaimingFanOut' }, g);
     if (zeroInitResidual) {
       for (const [, m] of this.namedModules()) if (m instanceof ResidualBlock) m.zeroInitNorm.weight?.assign(tf.zerosLike(m.zeroInitNorm.weight));
@@ -190,7 +198,7 @@ export class ResNet extends ImageClassifier {
   }
 
   resetClassifier(numClasses: number, seed?: number | Generator): void {
-    this.setModule('fc', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
+    this.fc = new Linear(this.fc.inFeatures, numClasses, { generator: seed });
   }
 }
 
