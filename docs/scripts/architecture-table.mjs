@@ -14,7 +14,7 @@ const shape = (s) => (s ? s.join('×') : '—');
 // A module the forward pass never calls (e.g. a ReLU module whose block applies relu itself) has no shape.
 const rowShape = (r) => shape(r.outputShape);
 
-const variants = listModels().filter((m) => m.family === family);
+const variants = listModels({ family, source: 'torchvision' });
 const lines = [
   '| model | parameters | input | ImageNet top-1 / top-5 (torchvision weights) |',
   '|---|---:|---:|---|',

@@ -1,2 +1,2 @@
-export { createModel, listModels, modelInfo, type ModelInfo } from './registry';
+export { createModel, listModels, modelInfo, type ModelInfo, type ModelSource } from './registry';
 export { SmallCNN, smallCnn, type SmallCNNOptions } from './small-cnn';

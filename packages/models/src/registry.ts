@@ -6,53 +6,83 @@ import * as vgg from '@convkit/vgg';
 
 type Builder = (options?: ClassifierOptions & Record<string, unknown>) => ImageClassifier;
 
+/** Whose model and weights: torchvision's builders, or timm's (registered as `timm/<name>`). */
+export type ModelSource = 'torchvision' | 'timm';
+
 interface Family {
   family: string;
+  source: ModelSource;
   names: readonly string[];
-  weights: Record<string, WeightsEntry[]>;
-  module: Record<string, unknown>;
+  weights: Partial<Record<string, WeightsEntry[]>>;
+  builder: (name: string) => Builder;
 }
 
+const fromModule = (module: Record<string, unknown>) => (name: string) => module[name] as Builder;
+
 const families: Family[] = [
-  { family: 'vgg', names: vgg.vggNames, weights: vgg.vggWeights, module: vgg },
-  { family: 'googlenet', names: googlenet.googlenetNames, weights: googlenet.googlenetWeights, module: googlenet },
-  { family: 'resnet', names: resnet.resnetNames, weights: resnet.resnetWeights, module: resnet },
-  { family: 'efficientnet', names: efficientnet.efficientnetNames, weights: efficientnet.efficientnetWeights, module: efficientnet },
+  { family: 'vgg', source: 'torchvision', names: vgg.vggNames, weights: vgg.vggWeights, builder: fromModule(vgg) },
+  { family: 'googlenet', source: 'torchvision', names: googlenet.googlenetNames, weights: googlenet.googlenetWeights, builder: fromModule(googlenet) },
+  { family: 'resnet', source: 'torchvision', names: resnet.resnetNames, weights: resnet.resnetWeights, builder: fromModule(resnet) },
+  { family: 'efficientnet', source: 'torchvision', names: efficientnet.efficientnetNames, weights: efficientnet.efficientnetWeights, builder: fromModule(efficientnet) },
+  {
+    family: 'resnet',
+    source: 'timm',
+    names: resnet.timmResnetNames,
+    weights: resnet.timmResnetWeights,
+    builder: (name) => (options) => resnet.timmResnet(name as resnet.TimmResNetName, options),
+  },
+  {
+    family: 'efficientnet',
+    source: 'timm',
+    names: efficientnet.timmEfficientnetNames,
+    weights: efficientnet.timmEfficientnetWeights,
+    builder: (name) => (options) => efficientnet.timmEfficientNet(name as efficientnet.TimmEfficientNetName, options),
+  },
 ];
 
 export interface ModelInfo {
-  /** torchvision's builder name, e.g. `resnet50`. */
+  /** The name `createModel` takes: torchvision's (`resnet50`) or timm's with its hub prefix (`timm/tf_efficientnet_b7`). */
   name: string;
   family: string;
-  /** Parameter count with 1000 classes (torchvision's published figure). */
+  source: ModelSource;
+  /** Parameter count with 1000 classes (torchvision's published figure; timm's variants have the same). */
   params: number;
   /** The eval crop size of the default weights (224 for most). */
   inputSize: number;
-  /** torchvision's pretrained weights, default first. */
+  /** The pretrained weights, default first (none for timm's untrained `efficientnet_b5`–`b7`). */
   weights: WeightsEntry[];
 }
 
 const registry = new Map<string, ModelInfo & { build: Builder }>();
-for (const { family, names, weights, module } of families) {
-  for (const name of names) {
-    const entries = weights[name] ?? [];
-    registry.set(name, {
-      name,
+for (const { family, source, names, weights, builder } of families) {
+  for (const arch of names) {
+    const entries = weights[arch] ?? [];
+    // timm's untrained variants take the size and count of the same architecture elsewhere.
+    const twin = registry.get(arch.replace(/^tf_/, ''));
+    registry.set(source === 'timm' ? `timm/${arch}` : arch, {
+      name: source === 'timm' ? `timm/${arch}` : arch,
       family,
-      params: entries[0]?.numParams ?? 0,
-      inputSize: entries[0]?.transforms.cropSize ?? 224,
+      source,
+      params: entries[0]?.numParams ?? twin?.params ?? 0,
+      inputSize: entries[0]?.transforms.cropSize ?? twin?.inputSize ?? 224,
       weights: entries,
-      build: module[name] as Builder,
+      build: builder(arch),
     });
   }
 }
 
-/** Every model convkit can build, with torchvision's names. */
-export function listModels(): ModelInfo[] {
-  return [...registry.values()].map(({ build: _build, ...info }) => info);
+/** Every model convkit can build (`{ source: 'timm' }` for timm's only), by the names `createModel` takes. */
+export function listModels(filter: { source?: ModelSource; family?: string } = {}): ModelInfo[] {
+  return [...registry.values()]
+    .filter((m) => (filter.source === undefined || m.source === filter.source) && (filter.family === undefined || m.family === filter.family))
+    .map(({ build: _build, ...info }) => info);
 }
 
-/** Builds a model by torchvision's name: `createModel('resnet50', {numClasses: 10, seed: 0})`. */
+/**
+ * Builds a model by name: torchvision's (`createModel('resnet50', { numClasses: 10, seed: 0 })`)
+ * or timm's as on its hub (`createModel('timm/tf_efficientnet_b7')`), whose state-dict keys are
+ * timm's own so its checkpoints load as they are.
+ */
 export function createModel(name: string, options: ClassifierOptions & Record<string, unknown> = {}): ImageClassifier {
   const entry = registry.get(name);
   if (!entry) throw new UnknownNameError('createModel', name, [...registry.keys()]);
@@ -61,7 +91,8 @@ export function createModel(name: string, options: ClassifierOptions & Record<st
 
 /** The info of one model, or an error listing the known names. */
 export function modelInfo(name: string): ModelInfo {
-  const found = listModels().find((m) => m.name === name);
+  const found = registry.get(name);
   if (!found) throw new UnknownNameError('modelInfo', name, [...registry.keys()]);
-  return found;
+  const { build: _build, ...info } = found;
+  return info;
 }

@@ -1,0 +1,134 @@
+// timm's models by their own names, checked against what real timm builds and computes
+// (__fixtures__/timm-ref, written by its generate.py with timm's own code; see its README).
+import { readdirSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { type ImageClassifier, UnknownNameError } from '@convkit/core';
+import { Linear } from '@convkit/layers';
+import { encodeSafetensors, loadWeights, parseSafetensors, type RawEntry } from '@convkit/weights';
+import { describe, expect, it } from 'vitest';
+import { createModel, listModels, modelInfo } from './index';
+
+const dir = new URL('__fixtures__/timm-ref/', import.meta.url).pathname;
+
+interface TimmRef {
+  model: string;
+  keys: [string, number[], string][];
+  num_parameters: number;
+  num_features: number;
+  pretrained_cfg: { input_size: number[]; crop_pct: number; interpolation: string; mean: number[]; std: number[] };
+  cases?: { input_nchw: number[]; input_salt: number; logits: number[][]; max_abs_logit: number; float32_vs_float64: number }[];
+}
+
+const refs: TimmRef[] = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(dir + f, 'utf8')));
+
+// The README's deterministic values, in float64 until the final rounding to float32.
+const unit64 = (i: number, salt: number) => (((i * 7919 + salt) % 65521) / 65521) * 2 - 1;
+const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** timm's state dict filled by the README's formula, BatchNorm tensors from NAME.bn.safetensors. */
+function timmCheckpoint(ref: TimmRef): Uint8Array {
+  const bn = new Map(parseSafetensors(readFileSync(`${dir}${ref.model}.bn.safetensors`), 'bn').tensors.map((t) => [t.key, t]));
+  const entries: RawEntry[] = ref.keys.map(([key, shape], k) => {
+    const n = numel(shape);
+    if (key.endsWith('num_batches_tracked')) return { key, dtype: 'I64', shape, bytes: new Uint8Array(8 * n) };
+    const fromFile = bn.get(key);
+    if (fromFile) return { key, dtype: 'F32', shape, bytes: fromFile.bytes() };
+    const scale = shape.length >= 2 ? Math.sqrt(3 / numel(shape.slice(1))) : 0.1;
+    const values = Float32Array.from({ length: n }, (_, i) => unit64(i, (k + 1) * 104729) * scale);
+    return { key, dtype: 'F32', shape, bytes: new Uint8Array(values.buffer) };
+  });
+  return encodeSafetensors(entries);
+}
+
+/** convkit keeps conv kernels as [kh, kw, in, out] and Linear weights as [in, out]. */
+const convkitShape = (shape: number[]) =>
+  shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : shape.length === 2 ? [shape[1], shape[0]] : shape;
+
+const relativeDiff = (ours: tf.Tensor, theirs: number[][], maxAbs: number) =>
+  tf.tidy(() => tf.max(tf.abs(tf.sub(ours, tf.tensor2d(theirs)))).dataSync()[0] / maxAbs);
+
+describe("timm's models by their hub names", () => {
+  it('the reference files cover the tf_ ports and timm ResNets', () => {
+    expect(refs.map((r) => r.model)).toEqual([
+      'efficientnet_b0', 'efficientnet_b3', 'efficientnet_b7', 'resnet18', 'resnet50', 'tf_efficientnet_b0', 'tf_efficientnet_b3', 'tf_efficientnet_b7',
+    ]);
+  });
+
+  it.each(refs)('timm/$model: state-dict keys in timm order, shapes, parameter and feature counts', (ref) => {
+    const model = createModel(`timm/${ref.model}`, { seed: 0 }) as ImageClassifier & { numFeatures?: number; fc?: Linear; classifier?: Linear };
+    try {
+      const own = Object.entries(model.stateDict());
+      expect(own.map(([k]) => k)).toEqual(ref.keys.map(([k]) => k));
+      for (const [i, [key, shape]] of ref.keys.entries()) expect(own[i][1].shape, key).toEqual(convkitShape(shape));
+      expect(model.numParameters()).toBe(ref.num_parameters);
+      const head = (ref.model.startsWith('resnet') ? model.fc : model.classifier) as Linear;
+      expect(head.inFeatures).toBe(ref.num_features);
+      expect(modelInfo(`timm/${ref.model}`).params).toBe(ref.num_parameters);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it.each(refs.filter((r) => r.cases?.length))('timm/$model: a timm checkpoint loads with no renaming and gives timm\'s logits', async (ref) => {
+    const model = createModel(`timm/${ref.model}`, { seed: 0 });
+    try {
+      const result = await loadWeights(model, timmCheckpoint(ref));
+      expect(result.loaded.length).toBe(ref.keys.length);
+      const before = tf.memory().numTensors;
+      for (const c of ref.cases!) {
+        const [n, ch, h, w] = c.input_nchw;
+        const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
+        const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
+        const diff = relativeDiff(logits, c.logits, c.max_abs_logit);
+        console.log(`timm/${ref.model} @${h}px: max |diff| / max |logit| = ${diff.toExponential(2)} (timm float32 vs float64: ${c.float32_vs_float64.toExponential(2)})`);
+        expect(diff).toBeLessThan(1e-4);
+        logits.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      model.dispose();
+    }
+  }, 120_000);
+
+  it("catalog transforms follow timm's pretrained_cfg: resize ⌊size / crop_pct⌋, centre crop, interpolation, mean, std", () => {
+    for (const ref of refs) {
+      const weights = modelInfo(`timm/${ref.model}`).weights;
+      const cfg = ref.pretrained_cfg;
+      const entry = weights.find((w) => `timm/${w.model}.${w.tag}` === (cfg as unknown as { hf_hub_id: string }).hf_hub_id);
+      if (ref.model === 'efficientnet_b7') {
+        expect(weights).toEqual([]); // timm has no trained weights for it
+        continue;
+      }
+      expect(entry, ref.model).toBeDefined();
+      const size = cfg.input_size[1];
+      expect(entry!.transforms).toEqual({ resizeSize: Math.floor(size / cfg.crop_pct), cropSize: size, interpolation: cfg.interpolation, mean: cfg.mean, std: cfg.std });
+    }
+  });
+
+  it("the course's head swap reads as in PyTorch: classifier.inFeatures, then a new Linear", () => {
+    const model = createModel('timm/tf_efficientnet_b0', { seed: 0 }) as ImageClassifier & { classifier: Linear };
+    try {
+      model.classifier = new Linear(model.classifier.inFeatures, 10, { generator: 1 });
+      expect(model.numClasses).toBe(10);
+      expect(model.stateDict()['classifier.weight'].shape).toEqual([1280, 10]);
+      const y = tf.tidy(() => model.predict(tf.zeros([1, 35, 35, 3])));
+      expect(y.shape).toEqual([1, 10]);
+      y.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('listModels names every timm model with its prefix; unknown names are typed errors', () => {
+    const timm = listModels({ source: 'timm' }).map((m) => m.name);
+    for (let i = 0; i < 8; i++) expect(timm).toEqual(expect.arrayContaining([`timm/efficientnet_b${i}`, `timm/tf_efficientnet_b${i}`]));
+    for (const d of [18, 34, 50, 101, 152]) expect(timm).toContain(`timm/resnet${d}`);
+    expect(listModels({ source: 'torchvision' }).every((m) => !m.name.startsWith('timm/'))).toBe(true);
+    expect(modelInfo('timm/tf_efficientnet_b7').inputSize).toBe(600);
+    expect(modelInfo('timm/efficientnet_b7').inputSize).toBe(600);
+    expect(() => createModel('timm/efficientnet_b9')).toThrow(UnknownNameError);
+  });
+});
