@@ -1,10 +1,12 @@
 // timm's models by their own names, checked against what real timm builds and computes
 // (__fixtures__/timm-ref, written by its generate.py with timm's own code; see its README).
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageClassifier, UnknownNameError } from '@convkit/core';
 import { Linear } from '@convkit/layers';
-import { encodeSafetensors, loadWeights, parseSafetensors, type RawEntry } from '@convkit/weights';
+import { encodeSafetensors, loadHubFolder, loadWeights, parseSafetensors, type RawEntry, readHubConfig } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
 import { createModel, listModels, modelInfo } from './index';
 
@@ -105,6 +107,30 @@ describe("timm's models by their hub names", () => {
       expect(entry, ref.model).toBeDefined();
       const size = cfg.input_size[1];
       expect(entry!.transforms).toEqual({ resizeSize: Math.floor(size / cfg.crop_pct), cropSize: size, interpolation: cfg.interpolation, mean: cfg.mean, std: cfg.std });
+    }
+  });
+
+  it('a Hugging Face timm folder (config.json + model.safetensors) builds, loads and gives the eval transforms', async () => {
+    const ref = refs.find((r) => r.model === 'tf_efficientnet_b0')!;
+    const folder = mkdtempSync(join(tmpdir(), 'convkit-timm-'));
+    // timm's push_to_hub config: the architecture, num_classes and its pretrained_cfg.
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ architecture: ref.model, num_classes: 1000, num_features: ref.num_features, pretrained_cfg: ref.pretrained_cfg }));
+    writeFileSync(join(folder, 'model.safetensors'), timmCheckpoint(ref));
+    const config = await readHubConfig(folder);
+    expect(config.transforms).toEqual({ resizeSize: 256, cropSize: 224, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    const model = createModel(`timm/${config.architecture}`, { numClasses: config.numClasses });
+    try {
+      const result = await loadHubFolder(model, folder);
+      expect(result.format).toBe('safetensors');
+      expect(result.config.tag).toBe('ns_jft_in1k');
+      const c = ref.cases![1];
+      const [n, ch, h, w] = c.input_nchw;
+      const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
+      const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
+      expect(relativeDiff(logits, c.logits, c.max_abs_logit)).toBeLessThan(1e-4);
+      logits.dispose();
+    } finally {
+      model.dispose();
     }
   });
 

@@ -14,3 +14,4 @@ export { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEn
 export { loadWeights, applyWeights, type ApplyWeightsOptions, type LoadWeightsOptions, type LoadWeightsResult, type LoadProgress, type KeyPattern } from './load-weights';
 export { inspectWeights, convertPthToSafetensors, type WeightsInspection } from './inspect';
 export { saveWeights } from './save-weights';
+export { loadHubFolder, parseHubConfig, readHubConfig, type HubConfig } from './hub-folder';
