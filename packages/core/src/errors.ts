@@ -1,3 +1,5 @@
+import { closestName } from './closest-name';
+
 /**
  * Every error convkit throws on bad input is a `ConvkitError`: it names the place (`where`:
  * an op, an option, a parameter path, a file offset) and says what was expected and what was found.
@@ -19,13 +21,22 @@ export class ShapeError extends ConvkitError {}
 /** An option or argument has a value outside what is allowed. */
 export class OptionError extends ConvkitError {}
 
-/** A name (model, backend, layer, key) is not known; `known` lists the names that are. */
+/**
+ * A name (model, backend, layer, key) is not known; `known` lists the names that are and
+ * `suggestion` is the closest of them when the name looks like a typo of it.
+ */
 export class UnknownNameError extends ConvkitError {
+  /** The name that was asked for. */
+  readonly requested: string;
   readonly known: readonly string[];
+  readonly suggestion: string | undefined;
 
   constructor(where: string, name: string, known: readonly string[]) {
-    super(where, `unknown name '${name}'; known: ${known.join(', ')}`);
+    const suggestion = closestName(name, known);
+    super(where, `unknown name '${name}'; known: ${known.join(', ')}${suggestion ? `; did you mean '${suggestion}'?` : ''}`);
+    this.requested = name;
     this.known = known;
+    this.suggestion = suggestion;
   }
 }
 

@@ -1,6 +1,7 @@
 import '#register-gradients';
 
 export * from './errors';
+export { closestName, levenshtein } from './closest-name';
 export * from './types';
 export * from './formulas';
 export * from './random';
