@@ -13,5 +13,5 @@ export { sha256Hex, hashPrefixFromFileName } from './sha256';
 export { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
 export { loadWeights, applyWeights, type ApplyWeightsOptions, type LoadWeightsOptions, type LoadWeightsResult, type LoadProgress, type KeyPattern } from './load-weights';
 export { inspectWeights, convertPthToSafetensors, type WeightsInspection } from './inspect';
-export { saveWeights } from './save-weights';
+export { saveWeights, type SaveWeightsOptions } from './save-weights';
 export { loadHubFolder, parseHubConfig, readHubConfig, type HubConfig } from './hub-folder';

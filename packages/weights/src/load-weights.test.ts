@@ -63,10 +63,10 @@ describe('loadWeights', () => {
     expectTensors(model);
   });
 
-  it('takes convkit-written safetensors (layout metadata) as is, from a path, a Blob and an ArrayBuffer', async () => {
+  it('takes convkit-written tfjs-layout safetensors (layout metadata) as is, from a path, a Blob and an ArrayBuffer', async () => {
     const source = tinyNet();
     await loadWeights(source, fixture('tiny-net.pth'));
-    const bytes = saveWeights(source);
+    const bytes = saveWeights(source, { layout: 'tfjs' });
     expect(parseWeights(bytes).metadata).toEqual({ format: 'convkit', layout: 'tfjs' });
     const path = join(mkdtempSync(join(tmpdir(), 'convkit-w-')), 'tiny.safetensors');
     writeFileSync(path, bytes);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, StateDictError } from '@convkit/core';
 import { tfjsDType } from './dtypes';
-import { chooseConversion, type Conversion, convertedShape, convertValues, type FlattenedInput, sameShape } from './layout';
+import { chooseConversion, type Conversion, convertedShape, convertValues, flattenedInputs, sameShape } from './layout';
 import { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
 import type { FetchProgress } from './fetch-weights';
 import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
@@ -71,11 +71,7 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
   const { strict = true, rename, allowHeadMismatch = [], onProgress } = options;
   const ignore = options.ignore === undefined ? [] : Array.isArray(options.ignore) ? options.ignore : [options.ignore];
   const own = model.stateDict();
-  const flattened = new Map<string, FlattenedInput>();
-  for (const [path, m] of model.namedModules()) {
-    const f = (m as unknown as { flattenedInput?: FlattenedInput }).flattenedInput;
-    if (f) flattened.set(path, f);
-  }
+  const flattened = flattenedInputs(model);
   // DataParallel saves every key under `module.`; strip it only when all keys have it.
   const strip = file.tensors.length > 0 && file.tensors.every((t) => t.key.startsWith('module.'));
   const ignored: string[] = [];

@@ -48,21 +48,31 @@ export function encodeSafetensors(entries: readonly RawEntry[], metadata?: Recor
 
 const DTYPES: Partial<Record<tf.DataType, SourceDType>> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
+/** The safetensors dtype a tfjs tensor is written as, or an error naming the key. */
+export function safetensorsDType(key: string, t: tf.Tensor): SourceDType {
+  const dtype = DTYPES[t.dtype];
+  if (!dtype) throw new OptionError(`writeSafetensors: ${key}`, `dtype ${t.dtype} cannot be written (float32, int32 and bool can)`);
+  return dtype;
+}
+
+/** Values as little-endian bytes in `dtype` (F32, I32 or BOOL) whatever the host. */
+export function encodeValues(values: ArrayLike<number>, dtype: SourceDType): Uint8Array {
+  const bytes = new Uint8Array(values.length * (dtype === 'BOOL' ? 1 : 4));
+  const dv = new DataView(bytes.buffer);
+  if (dtype === 'F32') for (let i = 0; i < values.length; i++) dv.setFloat32(4 * i, values[i], true);
+  else if (dtype === 'I32') for (let i = 0; i < values.length; i++) dv.setInt32(4 * i, values[i], true);
+  else for (let i = 0; i < values.length; i++) bytes[i] = values[i] ? 1 : 0;
+  return bytes;
+}
+
 /**
  * Writes tfjs tensors as a safetensors file (float32 → F32, int32 → I32, bool → BOOL).
- * The tensors are read, not disposed. Values are written little-endian whatever the host.
+ * The tensors are read, not disposed.
  */
 export function writeSafetensors(tensors: Record<string, tf.Tensor>, options: { metadata?: Record<string, string> } = {}): Uint8Array {
   const entries: RawEntry[] = Object.entries(tensors).map(([key, t]) => {
-    const dtype = DTYPES[t.dtype];
-    if (!dtype) throw new OptionError(`writeSafetensors: ${key}`, `dtype ${t.dtype} cannot be written (float32, int32 and bool can)`);
-    const values = t.dataSync();
-    const bytes = new Uint8Array(values.length * (dtype === 'BOOL' ? 1 : 4));
-    const dv = new DataView(bytes.buffer);
-    if (dtype === 'F32') values.forEach((v, i) => dv.setFloat32(4 * i, v as number, true));
-    else if (dtype === 'I32') values.forEach((v, i) => dv.setInt32(4 * i, v as number, true));
-    else values.forEach((v, i) => (bytes[i] = v ? 1 : 0));
-    return { key, dtype, shape: t.shape, bytes };
+    const dtype = safetensorsDType(key, t);
+    return { key, dtype, shape: t.shape, bytes: encodeValues(t.dataSync() as ArrayLike<number>, dtype) };
   });
   return encodeSafetensors(entries, options.metadata);
 }

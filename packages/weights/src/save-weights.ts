@@ -1,10 +1,33 @@
-import type { Module } from '@convkit/core';
-import { writeSafetensors } from './safetensors-write';
+import { type Module, OptionError } from '@convkit/core';
+import { conversionForSaving, flattenedInputs, pytorchShape, toPytorchValues } from './layout';
+import { encodeSafetensors, encodeValues, type RawEntry, safetensorsDType, writeSafetensors } from './safetensors-write';
+import type { Layout } from './weight-file';
+
+export interface SaveWeightsOptions {
+  metadata?: Record<string, string>;
+  /**
+   * 'pytorch' (default): conv weights `[out,in,kh,kw]`, Linear `[out,in]` with a flattened map's
+   * inputs in C,H,W order — the file loads with `safetensors.torch.load_file` + `load_state_dict`
+   * into the same PyTorch module. 'tfjs': convkit's own layout, stored as is.
+   */
+  layout?: Layout;
+}
 
 /**
- * A module's state dict as safetensors in convkit's tfjs layout; the metadata marks the layout so
- * `loadWeights` takes every tensor as is (even square ones that could be read either way).
+ * A module's state dict as safetensors. The metadata records the layout, and `loadWeights`
+ * reads either back into the module.
  */
-export function saveWeights(model: Module, options: { metadata?: Record<string, string> } = {}): Uint8Array {
-  return writeSafetensors(model.stateDict(), { metadata: { ...options.metadata, format: 'convkit', layout: 'tfjs' } });
+export function saveWeights(model: Module, options: SaveWeightsOptions = {}): Uint8Array {
+  const { layout = 'pytorch' } = options;
+  if (layout !== 'pytorch' && layout !== 'tfjs') throw new OptionError('saveWeights.layout', `must be 'pytorch' or 'tfjs', got '${layout}'`);
+  const metadata = { ...options.metadata, format: layout === 'pytorch' ? 'pt' : 'convkit', layout };
+  if (layout === 'tfjs') return writeSafetensors(model.stateDict(), { metadata });
+  const flattened = flattenedInputs(model);
+  const entries: RawEntry[] = Object.entries(model.stateDict()).map(([key, t]) => {
+    const dtype = safetensorsDType(key, t);
+    const c = conversionForSaving(t.shape, flattened.get(key.slice(0, key.lastIndexOf('.'))));
+    const values = toPytorchValues(t.dataSync() as Float32Array | Int32Array, t.shape, c);
+    return { key, dtype, shape: pytorchShape(t.shape, c), bytes: encodeValues(values, dtype) };
+  });
+  return encodeSafetensors(entries, metadata);
 }

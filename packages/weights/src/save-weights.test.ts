@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { OptionError } from '@convkit/core';
+import { describe, expect, it } from 'vitest';
+import { fixture, TinyNet } from './__fixtures__/tiny-net';
+import { type Conversion, convertValues, pytorchShape, toPytorchValues } from './layout';
+import { loadWeights } from './load-weights';
+import { parseWeights } from './parse';
+import { saveWeights } from './save-weights';
+
+describe('saveWeights', () => {
+  it("writes PyTorch's layout by default: the same tensors as the state dict PyTorch saved", async () => {
+    // tiny-net.safetensors holds torch's own state_dict (OIHW conv and depthwise, [out, C·H·W] linear).
+    const model = new TinyNet();
+    await loadWeights(model, fixture('tiny-net.pth'));
+    const saved = parseWeights(saveWeights(model), { name: 'saved.safetensors' });
+    const torch = parseWeights(fixture('tiny-net.safetensors'), { name: 'tiny-net.safetensors' });
+    expect(saved.metadata).toEqual({ format: 'pt', layout: 'pytorch' });
+    expect(saved.layout).toBe('pytorch');
+    expect(saved.tensors.map((t) => t.key).sort()).toEqual(torch.tensors.map((t) => t.key).sort());
+    for (const t of torch.tensors) {
+      const mine = saved.tensors.find((s) => s.key === t.key)!;
+      expect(mine.shape, t.key).toEqual(t.shape);
+      expect(Array.from(mine.read()), t.key).toEqual(Array.from(t.read()));
+    }
+    model.dispose();
+  });
+
+  it('round-trips through loadWeights in both layouts and leaves no tensors behind', async () => {
+    const source = new TinyNet();
+    await loadWeights(source, fixture('tiny-net.pth'));
+    const before = tf.memory().numTensors;
+    for (const layout of ['pytorch', 'tfjs'] as const) {
+      const bytes = saveWeights(source, { layout });
+      const copy = new TinyNet();
+      await loadWeights(copy, bytes);
+      for (const [key, t] of Object.entries(source.stateDict())) expect(Array.from(copy.stateDict()[key].dataSync()), key).toEqual(Array.from(t.dataSync()));
+      copy.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => saveWeights(source, { layout: 'nchw' as never })).toThrow(OptionError);
+    source.dispose();
+  });
+
+  it('toPytorchValues undoes convertValues for conv, linear and flattened-linear tensors', () => {
+    const cases: [number[], Conversion][] = [
+      [[2, 3, 4, 5], { kind: 'conv' }],
+      [[3, 1, 2, 2], { kind: 'conv' }],
+      [[6, 7], { kind: 'linear' }],
+      [[7, 3 * 2 * 4], { kind: 'linear-chw', flattened: { height: 3, width: 2, channels: 4 } }],
+    ];
+    for (const [torchShape, c] of cases) {
+      const values = Float32Array.from({ length: torchShape.reduce((a, b) => a * b, 1) }, (_, i) => i);
+      const converted = convertValues(values, torchShape, c);
+      const tfjsShape = c.kind === 'conv' ? [torchShape[2], torchShape[3], torchShape[1], torchShape[0]] : [torchShape[1], torchShape[0]];
+      expect(pytorchShape(tfjsShape, c)).toEqual(torchShape);
+      expect(Array.from(toPytorchValues(converted, tfjsShape, c))).toEqual(Array.from(values));
+    }
+  });
+});
