@@ -53,6 +53,33 @@ const facts: Record<string, (out: string) => void> = {
   'transfer-learning': (out) => expect(out).toContain('trainable: 1,539 of'),
   'pytorch-weights': (out) => expect(out).toContain('pth: loaded 14 tensors'),
   backends: (out) => expect(out).toContain('using: cpu'),
+  'onnx-export': (out) => {
+    expect(out).toContain("onnxruntime output [2,3], same as convkit's: true");
+    const [, ort, ours] = out.match(/top-1 ([\d,]+) \(convkit: ([\d,]+)\)/)!;
+    expect(ort).toBe(ours);
+  },
+  // The course's programs: PyTorch prints the same counts (hand-computed in the comments).
+  'course-vgg16': (out) => {
+    expect(out).toContain('features: 0 of 14,714,688 trainable');
+    expect(out).toContain('trainable: 119,586,826'); // 25088·4096 + 4096 + 4096·4096 + 4096 + 4096·10 + 10
+    expect(out).toContain('features.0.weight changed: false; classifier.6.weight changed: true');
+    expect(out).toContain('output: [ 2, 10 ]');
+  },
+  'course-googlenet': (out) => {
+    expect(out).toContain('fc: 1024 → 10');
+    expect(out).toContain('trainable: 10,250 of 5,610,154 (fc.weight, fc.bias)'); // 1024·10 + 10; 6,624,904 − 1,025,000 + 10,250
+    expect(out).toContain('output: [ 2, 10 ]');
+  },
+  'course-resnet50': (out) => {
+    expect(out).toContain('num_ftrs: 2048');
+    expect(out).toContain('trainable: 23,528,522 of 23,528,522'); // 25,557,032 − 2,049,000 + 20,490
+    expect(out).toContain('output: [ 2, 10 ]');
+  },
+  'course-efficientnet-b7': (out) => {
+    expect(out).toContain('classifier.in_features: 2560');
+    expect(out).toContain('trainable: 25,610 of 63,812,570'); // 2560·10 + 10; 66,347,960 − 2,561,000 + 25,610
+    expect(out).toContain('output: [ 2, 10 ]');
+  },
   'pretrained-catalog': (out) => expect(out).toContain('IMAGENET1K_V2 https://download.pytorch.org/models/resnet50-11ad3fa6.pth'),
 };
 

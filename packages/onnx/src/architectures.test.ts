@@ -5,7 +5,7 @@ import { exportOnnx } from './index';
 import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
 
 // Small inputs keep the big models fast; each still runs every stage (VGG and ResNet reach 1×1).
-const sizeFor = (name: string) => (name.startsWith('googlenet') ? 64 : 32);
+const sizeFor = (name: string) => (name.startsWith('googlenet') ? 64 : name.includes('tf_') ? 33 : 32); // odd: TensorFlow "SAME" pads unevenly
 const names = (process.env.CONVKIT_ONNX_MODELS?.split(',') ?? listModels().map((m) => m.name));
 
 describe('exportOnnx: every architecture in listModels() matches convkit on onnxruntime-node', () => {
