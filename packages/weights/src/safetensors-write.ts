@@ -46,6 +46,8 @@ export function encodeSafetensors(entries: readonly RawEntry[], metadata?: Recor
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const DTYPES: Partial<Record<tf.DataType, SourceDType>> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
 /** The safetensors dtype a tfjs tensor is written as, or an error naming the key. */
@@ -55,8 +57,12 @@ export function safetensorsDType(key: string, t: tf.Tensor): SourceDType {
   return dtype;
 }
 
-/** Values as little-endian bytes in `dtype` (F32, I32 or BOOL) whatever the host. */
+/** Values as little-endian bytes in `dtype` (F32, I32 or BOOL) whatever the host; may be a view of `values`. */
 export function encodeValues(values: ArrayLike<number>, dtype: SourceDType): Uint8Array {
+  // On a little-endian host the typed array's own bytes are the file's (a view: the caller copies).
+  if (LITTLE_ENDIAN && ((dtype === 'F32' && values instanceof Float32Array) || (dtype === 'I32' && values instanceof Int32Array))) {
+    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  }
   const bytes = new Uint8Array(values.length * (dtype === 'BOOL' ? 1 : 4));
   const dv = new DataView(bytes.buffer);
   if (dtype === 'F32') for (let i = 0; i < values.length; i++) dv.setFloat32(4 * i, values[i], true);
