@@ -19,7 +19,7 @@ export interface ModelSummary {
   totalParams: number;
   trainableParams: number;
   nonTrainableParams: number;
-  /** Parameters and buffers, float32, in MiB. */
+  /** Parameters and buffers, float32, in MB (10^6 bytes, as torchinfo counts). */
   sizeMB: number;
   toString(): string;
 }
@@ -83,7 +83,7 @@ export function summarize(root: Module, inputShape: number[], { depth = Infinity
     totalParams,
     trainableParams,
     nonTrainableParams: totalParams - trainableParams,
-    sizeMB: ((totalParams + bufferValues) * 4) / 2 ** 20,
+    sizeMB: ((totalParams + bufferValues) * 4) / 1e6,
     toString: () => renderTable(root, summary),
   };
   return summary;
