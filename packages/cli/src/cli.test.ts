@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { torchAvailable } from '../../../test/torch-reference';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const fixtures = new URL('../../weights/src/__fixtures__/', import.meta.url).pathname;
@@ -30,6 +31,8 @@ describe('convkit CLI', () => {
     const r = convkit('summary', 'resnet18', '--input', '64');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Total params: 11,689,512/);
+    // MB as torchinfo: (11,689,512 params + 9,600 BN statistics + 20 counters) × 4 bytes / 10^6.
+    expect(r.stdout).toMatch(/Params \+ buffers size: 46\.80 MB/);
     expect(r.stdout).toMatch(/layer4\.1\.bn2\s+BatchNorm2d\s+2×2×512/);
   });
 
@@ -41,18 +44,49 @@ describe('convkit CLI', () => {
   });
 
   it('bad input is a one-line error and exit code 1', () => {
-    const unknown = convkit('summary', 'resnet19');
-    expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toMatch(/error: modelInfo: unknown name 'resnet19'; known: vgg11/);
     const badOption = convkit('summary', 'resnet18', '--input', 'big');
     expect(badOption.status).toBe(1);
     expect(badOption.stderr).toMatch(/--input must be a positive integer, got 'big'/);
-    const unknownModel = convkit('train', '--model', 'resnet19', '--subset');
-    expect(unknownModel.status).toBe(1);
-    expect(unknownModel.stderr).toMatch(/unknown name 'resnet19'/);
     const corrupt = convkit('inspect', join(fixtures, 'tiny-net.json'));
     expect(corrupt.status).toBe(1);
     expect(corrupt.stderr).toMatch(/^error: /m);
+  });
+
+  // Every command that takes a model name says what was asked and suggests the closest name.
+  it.each([
+    ['summary', 'resnet5O'],
+    ['summary', 'resnet5O', '--input', '32'],
+    ['bench', 'resnet5O', '--input', '32'],
+    ['export', 'resnet5O', '--out', join(tmpdir(), 'never.onnx')],
+    ['predict', 'resnet5O', 'cat.png'],
+    ['train', '--model', 'resnet5O', '--subset'],
+  ])('%s %s: an unknown model name suggests the closest', (...args) => {
+    const r = convkit(...args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("error: unknown model 'resnet5O'; did you mean resnet50? (`convkit models` lists them)\n");
+  });
+
+  it('a far-off model name gets no suggestion; small_cnn counts for train', () => {
+    const far = convkit('summary', 'transformer_xl');
+    expect(far.status).toBe(1);
+    expect(far.stderr).toBe("error: unknown model 'transformer_xl' (`convkit models` lists them)\n");
+    expect(convkit('train', '--model', 'smal_cnn', '--subset').stderr).toMatch(/did you mean small_cnn\?/);
+  });
+
+  // Every command that reads a file: one line naming the path, exit code 1, no stack or errno dump.
+  it.each([
+    [['inspect', 'missing.pth'], 'cannot read missing.pth: no such file or folder'],
+    [['inspect', tmpdir()], `cannot read ${tmpdir()}: is a folder, not a file`],
+    [['convert', 'missing.pth', join(tmpdir(), 'never.safetensors')], 'cannot read missing.pth: no such file or folder'],
+    [['convert', join(fixtures, 'tiny-net.pth'), '/no/such/folder/x.safetensors'], 'cannot write /no/such/folder/x.safetensors: no such folder'],
+    [['predict', 'resnet18', 'missing.png'], 'cannot read missing.png: no such file or folder'],
+    [['predict', 'resnet18', '--weights', 'missing.pth', 'missing.png'], 'cannot read missing.pth: no such file or folder'],
+    [['export', 'resnet18', '--weights', 'missing.pth', '--out', join(tmpdir(), 'never.onnx')], 'cannot read missing.pth: no such file or folder'],
+    [['train', '--data', '/no/such/folder'], 'cannot read /no/such/folder: no such file or folder'],
+  ])('%j: a missing or unreadable file is one line naming it', (args, message) => {
+    const r = convkit(...args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error: ${message}\n`);
   });
 
   it('inspect shows format, tensors and dtypes of a PyTorch checkpoint', () => {
@@ -71,5 +105,20 @@ describe('convkit CLI', () => {
     const length = Number(header.readBigUInt64LE(0));
     expect(JSON.parse(header.subarray(8, 8 + length).toString())).toHaveProperty(['conv1.weight', 'shape'], [4, 3, 3, 3]);
     expect(convkit('inspect', out).stdout).toMatch(/format: safetensors/);
+  });
+
+  it('demo saves outside the working folder, shows the lr per epoch, and PyTorch loads the file as is', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'convkit-demo-cwd-'));
+    const r = spawnSync(process.execPath, [bin, 'demo', '--limit', '256', '--epochs', '2'], { cwd, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^epoch 1\/2 .* lr 0\.00020→0\.00\d\d /m); // OneCycle starts at 0.005 / 25
+    expect(r.stdout).toMatch(/^epoch 2\/2 .* lr 0\.00\d\d→2\.0e-8 /m); // … and ends at that / 10^4
+    const out = join(tmpdir(), 'convkit-fashion-cnn.safetensors');
+    expect(r.stdout).toContain(`Saved the weights to ${out}`);
+    expect(readdirSync(cwd)).toEqual([]);
+    if (!torchAvailable()) return;
+    const script = new URL('../../../scripts/torch/load_small_cnn.py', import.meta.url).pathname;
+    const torch = JSON.parse(execFileSync('/usr/bin/python3', [script, out], { encoding: 'utf8' })) as { keys: Record<string, number[]> };
+    expect(torch.keys['classifier.0.weight']).toEqual([128, 3136]);
   });
 });

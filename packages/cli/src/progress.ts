@@ -14,10 +14,15 @@ function duration(seconds: number | undefined): string {
  */
 export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): (e: ProgressEvent) => void {
   const live = stream.isTTY === true;
+  // A per-batch schedule moves the lr within an epoch: the epoch line shows where it went.
+  let firstLr: number | undefined;
+  let lastLr: number | undefined;
   return (e) => {
     const head = `epoch ${e.epoch + 1}/${e.epochs}`;
     const acc = e.accuracy === undefined ? '' : `  acc ${(100 * e.accuracy).toFixed(1)}%`;
     if (e.type === 'batch') {
+      firstLr ??= e.lr;
+      lastLr = e.lr;
       if (!live || e.batches === undefined) return;
       const done = Math.round((WIDTH * (e.batch + 1)) / e.batches);
       const bar = `${'█'.repeat(done)}${'░'.repeat(WIDTH - done)}`;
@@ -25,6 +30,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): (e
       return;
     }
     const val = e.valAccuracy === undefined ? '' : `  val loss ${e.valLoss?.toFixed(4)}  val acc ${(100 * e.valAccuracy).toFixed(2)}%`;
-    stream.write(`${live ? '\r\x1b[2K' : ''}${head}  loss ${e.loss.toFixed(4)}${acc}${val}  ${Math.round(e.examplesPerSec)} img/s\n`);
+    const from = firstLr ?? e.lr;
+    const lr = lastLr === undefined || lastLr === from ? `lr ${from.toPrecision(2)}` : `lr ${from.toPrecision(2)}→${lastLr.toPrecision(2)}`;
+    [firstLr, lastLr] = [undefined, undefined];
+    stream.write(`${live ? '\r\x1b[2K' : ''}${head}  loss ${e.loss.toFixed(4)}${acc}${val}  ${lr}  ${Math.round(e.examplesPerSec)} img/s\n`);
   };
 }

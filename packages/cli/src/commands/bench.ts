@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fastKernelsInfo } from '@convkit/backend-cpu';
-import { createModel, modelInfo } from '@convkit/models';
+import { createModel } from '@convkit/models';
+import { userModelInfo } from '../model-name';
 import type { Command } from 'commander';
 import { positiveInt } from '../format';
 
@@ -19,7 +20,8 @@ export function registerBench(program: Command): void {
     .option('--input <size>', 'input height and width (default: the model’s eval size)', positiveInt('--input'))
     .option('--runs <n>', 'timed runs after two warm-up runs', positiveInt('--runs'), 10)
     .action((name: string, opts: BenchOptions) => {
-      const size = opts.input ?? modelInfo(name).inputSize;
+      const entry = userModelInfo(name);
+      const size = opts.input ?? entry.inputSize;
       const model = createModel(name, { seed: 0 }).eval();
       const x = tf.randomUniform([opts.batch, size, size, 3]);
       const run = () => {

@@ -1,8 +1,9 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { DEFAULT_OPSET, exportOnnx } from '@convkit/onnx';
-import { createModel, modelInfo } from '@convkit/models';
+import { createModel } from '@convkit/models';
+import { userModelInfo } from '../model-name';
 import { loadWeights } from '@convkit/weights';
 import type { Command } from 'commander';
+import { checkReadableFile, isLocalPath, writeUserFile } from '../files';
 import { bytes, positiveInt } from '../format';
 
 interface ExportOptions {
@@ -24,7 +25,8 @@ export function registerExport(program: Command): void {
     .option('--opset <n>', 'ONNX opset, 13 to 17 (default 17)', positiveInt('--opset'))
     .option('--nhwc', 'take NHWC input (a Transpose at the input) instead of NCHW')
     .action(async (name: string, opts: ExportOptions) => {
-      const info = modelInfo(name);
+      const info = userModelInfo(name);
+      if (opts.weights && isLocalPath(opts.weights)) checkReadableFile(opts.weights);
       const entry = info.weights[0];
       const model = createModel(name, { ...(entry?.modelOptions ?? {}) });
       if (!opts.weights) console.warn(`no --weights given: ${name} is exported with random weights`);
@@ -34,15 +36,7 @@ export function registerExport(program: Command): void {
       const inputShape = opts.nhwc ? [1, size, size, 3] : [1, 3, size, size];
       const onnx = await exportOnnx(model, { inputShape, opset: opts.opset, inputLayout: opts.nhwc ? 'nhwc' : 'nchw' });
       model.dispose();
-      // Write next to the target and rename, so a failure never leaves half a file.
-      const partial = `${opts.out}.partial`;
-      try {
-        writeFileSync(partial, onnx);
-        renameSync(partial, opts.out);
-      } catch (e) {
-        rmSync(partial, { force: true });
-        throw e;
-      }
+      writeUserFile(opts.out, onnx);
       console.log(`wrote ${opts.out} (${bytes(onnx.byteLength)}, opset ${opts.opset ?? DEFAULT_OPSET}, input ${JSON.stringify(inputShape).replace('1,', 'batch,')})`);
     });
 }

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { centerCrop, compose, decodePredictions, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
 import { decodeImage } from '@convkit/data/node';
-import { createModel, modelInfo } from '@convkit/models';
+import { createModel } from '@convkit/models';
+import { userModelInfo } from '../model-name';
 import { toOnnxRuntime } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
 import type { Command } from 'commander';
 import { OptionError } from '@convkit/core';
+import { checkReadableFile, isLocalPath, readUserFile } from '../files';
 import { positiveInt } from '../format';
 
 interface PredictOptions {
@@ -26,7 +27,9 @@ export function registerPredict(program: Command): void {
     .option('--top <k>', 'how many classes to show', positiveInt('--top'), 5)
     .option('--runtime <name>', "'convkit' (its own kernels) or 'onnx' (export, then onnxruntime-node)", 'convkit')
     .action(async (name: string, images: string[], opts: PredictOptions) => {
-      const info = modelInfo(name);
+      const info = userModelInfo(name);
+      if (opts.weights && isLocalPath(opts.weights)) checkReadableFile(opts.weights);
+      for (const file of images) checkReadableFile(file);
       const entry = info.weights[0];
       const model = createModel(name, { ...(entry?.modelOptions ?? {}) });
       if (!opts.weights) {
@@ -47,7 +50,7 @@ export function registerPredict(program: Command): void {
       const onnx = opts.runtime === 'onnx' ? await toOnnxRuntime(model, { inputShape: [1, t.cropSize, t.cropSize, 3] }) : null;
       const preprocess = compose([resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }), centerCrop(t.cropSize), normalize(t.mean, t.std)]);
       for (const file of images) {
-        const input = tf.tidy(() => preprocess(toTensor(decodeImage(readFileSync(file), basename(file)))));
+        const input = tf.tidy(() => preprocess(toTensor(decodeImage(readUserFile(file), basename(file)))));
         const logits = onnx ? await onnx.predict(input) : model.predict(input);
         input.dispose();
         const [predictions] = decodePredictions(logits, { topK: opts.top });

@@ -1,4 +1,5 @@
-import { createModel, modelInfo } from '@convkit/models';
+import { createModel } from '@convkit/models';
+import { userModelInfo } from '../model-name';
 import type { Command } from 'commander';
 import { positiveInt } from '../format';
 
@@ -11,7 +12,8 @@ export function registerSummary(program: Command): void {
     .option('--num-classes <n>', 'classifier size', positiveInt('--num-classes'), 1000)
     .option('--depth <n>', 'also list containers down to this depth', positiveInt('--depth'))
     .action((name: string, opts: { input?: number; numClasses: number; depth?: number }) => {
-      const size = opts.input ?? modelInfo(name).inputSize;
+      const info = userModelInfo(name);
+      const size = opts.input ?? info.inputSize;
       const model = createModel(name, { numClasses: opts.numClasses, seed: 0 });
       console.log(model.summary([1, size, size, 3], { depth: opts.depth }).toString());
       model.dispose();

@@ -1,7 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { convertPthToSafetensors, inspectWeights } from '@convkit/weights';
 import type { Command } from 'commander';
+import { readUserFile, writeUserFile } from '../files';
 import { bytes, count, positiveInt, table } from '../format';
 
 export function registerWeights(program: Command): void {
@@ -11,7 +11,7 @@ export function registerWeights(program: Command): void {
     .argument('<file>', 'weights file')
     .option('--keys <n>', 'how many keys to list', positiveInt('--keys'), 20)
     .action((file: string, opts: { keys: number }) => {
-      const info = inspectWeights(readFileSync(file), { name: basename(file) });
+      const info = inspectWeights(readUserFile(file), { name: basename(file) });
       const dtypes = new Map<string, number>();
       let values = 0;
       for (const t of info.tensors) {
@@ -32,10 +32,8 @@ export function registerWeights(program: Command): void {
     .argument('<input>', '.pth file written by torch.save')
     .argument('<output>', '.safetensors file to write')
     .action((input: string, output: string) => {
-      const out = convertPthToSafetensors(readFileSync(input), { name: basename(input) });
-      // Write next to the target and rename, so a failure never leaves half a file.
-      writeFileSync(`${output}.partial`, out);
-      renameSync(`${output}.partial`, output);
+      const out = convertPthToSafetensors(readUserFile(input), { name: basename(input) });
+      writeUserFile(output, out);
       console.log(`wrote ${output} (${bytes(out.byteLength)})`);
     });
 }
