@@ -1,12 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createModel } from '@convkit/models';
+import { saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
 import { torchAvailable } from '../../../test/torch-reference';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const fixtures = new URL('../../weights/src/__fixtures__/', import.meta.url).pathname;
+const images = new URL('../../data/src/__fixtures__/images/', import.meta.url).pathname;
 
 function convkit(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
@@ -87,6 +90,19 @@ describe('convkit CLI', () => {
     const r = convkit(...args);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`error: ${message}\n`);
+  });
+
+  it('predict reads a Hugging Face timm folder and preprocesses as its config.json says', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'convkit-hub-'));
+    const model = createModel('timm/tf_efficientnet_b0', { seed: 3 });
+    writeFileSync(join(folder, 'model.safetensors'), saveWeights(model));
+    model.dispose();
+    const pretrained_cfg = { input_size: [3, 35, 35], crop_pct: 0.875, interpolation: 'bicubic', crop_mode: 'center', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ architecture: 'tf_efficientnet_b0', num_classes: 1000, pretrained_cfg }));
+    const r = convkit('predict', 'timm/tf_efficientnet_b0', '--weights', folder, '--top', '2', join(images, 'rgb.png'));
+    expect(r.stderr).toContain("config.json's transforms: resize 40, centre crop 35, bicubic"); // ⌊35 / 0.875⌋ = 40
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(3); // the file, then two classes
   });
 
   it('inspect shows format, tensors and dtypes of a PyTorch checkpoint', () => {
