@@ -147,6 +147,23 @@ export class MBConv extends Module {
   }
 }
 
+/**
+ * The MBConv stages as Sequentials of blocks: the first block of a stage changes channels and
+ * stride; block i of N drops its residual branch with probability `stochasticDepthProb`·i/N.
+ */
+export function mbconvBlocks(stages: MBConvStage[], stochasticDepthProb: number, normLayer: NormLayer, options: MBConvOptions & { generator: Generator }): Sequential[] {
+  const totalBlocks = stages.reduce((n, s) => n + s.numLayers, 0);
+  let blockId = 0;
+  return stages.map((cnf) => {
+    const stage = new Sequential();
+    for (let i = 0; i < cnf.numLayers; i++) {
+      const blockCnf = i === 0 ? cnf : { ...cnf, inputChannels: cnf.outChannels, stride: 1 };
+      stage.append(new MBConv(blockCnf, (stochasticDepthProb * blockId++) / totalBlocks, normLayer, options.generator, options));
+    }
+    return stage;
+  });
+}
+
 // --- the model --------------------------------------------------------------------------------
 
 export interface EfficientNetOptions extends ClassifierOptions {
@@ -175,16 +192,7 @@ export class EfficientNet extends ImageClassifier {
     const normLayer: NormLayer = (c) => new BatchNorm2d(c, batchNorm);
     const silu = () => new SiLU();
     this.features = this.registerModule('features', new Sequential(new ConvNormActivation(3, stages[0].inputChannels, 3, { stride: 2, normLayer, activationLayer: silu, generator: g })));
-    const totalBlocks = stages.reduce((n, s) => n + s.numLayers, 0);
-    let blockId = 0;
-    for (const cnf of stages) {
-      const stage = new Sequential();
-      for (let i = 0; i < cnf.numLayers; i++) {
-        const blockCnf = i === 0 ? cnf : { ...cnf, inputChannels: cnf.outChannels, stride: 1 };
-        stage.append(new MBConv(blockCnf, (stochasticDepthProb * blockId++) / totalBlocks, normLayer, g));
-      }
-      this.features.append(stage);
-    }
+    for (const stage of mbconvBlocks(stages, stochasticDepthProb, normLayer, { generator: g })) this.features.append(stage);
     const lastIn = stages[stages.length - 1].outChannels;
     this.features.append(new ConvNormActivation(lastIn, 4 * lastIn, 1, { normLayer, activationLayer: silu, generator: g }));
     this.registerModule('avgpool', this.avgpool);

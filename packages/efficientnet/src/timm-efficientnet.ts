@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierOptions, flatten, type Generator, ImageClassifier, init, OptionError, toGenerator, UnknownNameError, type WeightsEntry } from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
-import { type ConvUnit, MBConv, type MBConvStage, mbconvStages, runUnit } from './efficientnet';
+import { type ConvUnit, mbconvBlocks, type MBConvStage, mbconvStages, runUnit } from './efficientnet';
 import catalog from './timm-weights-catalog.json';
 
 // --- the model --------------------------------------------------------------------------------
@@ -49,17 +49,7 @@ export class TimmEfficientNet extends ImageClassifier {
       norm: this.registerModule('bn1', normLayer(stemChannels)),
       activation: 'silu',
     };
-    this.blocks = this.registerModule('blocks', new Sequential());
-    const totalBlocks = stages.reduce((n, s) => n + s.numLayers, 0);
-    let blockId = 0;
-    for (const cnf of stages) {
-      const stage = new Sequential();
-      for (let i = 0; i < cnf.numLayers; i++) {
-        const blockCnf = i === 0 ? cnf : { ...cnf, inputChannels: cnf.outChannels, stride: 1 };
-        stage.append(new MBConv(blockCnf, (stochasticDepthProb * blockId++) / totalBlocks, normLayer, g, { naming: 'timm', padding }));
-      }
-      this.blocks.append(stage);
-    }
+    this.blocks = this.registerModule('blocks', new Sequential(...mbconvBlocks(stages, stochasticDepthProb, normLayer, { naming: 'timm', padding, generator: g })));
     const lastIn = stages[stages.length - 1].outChannels;
     this.numFeatures = 4 * lastIn;
     this.head = {
