@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn } from './__fixtures__/compare';
 import { enableFastKernels } from './fast-kernels';
 
-// Same-shape, scalar and per-channel operands run in wasm; other broadcasts, sigmoid, pooling
+// Same-shape, scalar, per-channel and per-sample [N,1,1,C] operands run in wasm; other broadcasts, sigmoid, pooling
 // and padding are plain JS (no wasm launches).
 const js = { expectWasm: false };
 
@@ -13,6 +13,7 @@ describe('elementwise fast paths', () => {
   const channel = randn([7]);
   const channel4 = randn([1, 1, 1, 7]);
   const scalar = tf.scalar(1.5);
+  const gate = randn([2, 1, 1, 7]); // per sample and channel (a squeeze-excitation scale)
   const other = randn([2, 5, 1, 7]); // a broadcast the wasm kernel does not cover
 
   it.each([
@@ -21,7 +22,7 @@ describe('elementwise fast paths', () => {
     ['mul', tf.mul],
     ['div', tf.div],
   ] as const)('%s: same shape, per-channel, scalar, either side (wasm), other broadcasts (JS)', (_, op) => {
-    for (const y of [same, channel, channel4, scalar]) {
+    for (const y of [same, channel, channel4, scalar, gate]) {
       compareWithTfjs(() => op(x, y));
       compareWithTfjs(() => op(y, x));
     }
@@ -33,7 +34,9 @@ describe('elementwise fast paths', () => {
     const big = randn([3, 37, 41, 29]); // 131,979 values, 29 channels
     const perChannel = randn([29]);
     const same = randn([3, 37, 41, 29]);
+    const gate = randn([3, 1, 1, 29]);
     compareWithTfjs(() => tf.add(big, perChannel));
+    compareWithTfjs(() => tf.mul(big, gate));
     compareWithTfjs(() => tf.sub(perChannel, big));
     compareWithTfjs(() => tf.mul(big, same));
     compareWithTfjs(() => tf.div(big, tf.scalar(-3)));

@@ -90,7 +90,7 @@ export function outputTensor(backend: CpuBackend, e: Engine, ptr: number, shape:
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
-/** Maps a tfjs fused activation; undefined means "not supported, fall back". */
+/** Maps a tfjs fused activation (or convkit's `'silu'`); undefined means "not supported, fall back". */
 export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue | undefined {
   switch (activation ?? 'linear') {
     case 'linear':
@@ -100,12 +100,9 @@ export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue
     case 'relu6':
       return { act: Act.Relu6 };
     case 'sigmoid':
-      return {
-        act: Act.Linear,
-        after: (v) => {
-          for (let i = 0; i < v.length; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
-        },
-      };
+      return { act: Act.Sigmoid };
+    case 'silu':
+      return { act: Act.Silu };
     case 'elu':
       return {
         act: Act.Linear,

@@ -17,7 +17,7 @@ export function depthwiseInfo(xShape: number[], filterShape: number[], attrs: tf
 }
 
 /** Depthwise conv with channel multiplier 1 (direct SIMD over channels); undefined = not covered. */
-function depthwiseWasm(
+export function depthwiseWasm(
   backend: CpuBackend,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,

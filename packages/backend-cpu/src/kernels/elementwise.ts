@@ -1,6 +1,7 @@
 // Fast paths for the elementwise ops around convolutions (residual adds, unfused batch norm,
-// activations). Same shape, a scalar, or a per-channel vector broadcast over the last axis run
-// in wasm SIMD (branch-free); other broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu
+// activations, squeeze-excitation gates). Same shape, a scalar, a per-channel vector broadcast
+// over the last axis or a per-sample [N,1,1,C] one run in wasm SIMD (branch-free); other
+// broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu
 // computes broadcast indices per element, ~10× slower.
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastBinary } from './broadcast';
@@ -16,6 +17,12 @@ const opCode: Record<Op, [ElementwiseOp, ElementwiseOp]> = {
   mul: [ElementwiseOp.mul, ElementwiseOp.mul],
   div: [ElementwiseOp.div, ElementwiseOp.rdiv],
 };
+
+/** A `[N,1,…,1,C]` operand of an `[N,…,C]` result: a squeeze-excitation gate, a per-sample channel mask. */
+function perSampleGate(small: readonly number[], out: readonly number[]): boolean {
+  const r = out.length;
+  return r >= 3 && small.length === r && small[0] === out[0] && small[r - 1] === out[r - 1] && small.slice(1, -1).every((d) => d === 1);
+}
 
 function binary(kernelName: string, op: Op): FastKernel {
   return {
@@ -35,8 +42,9 @@ function binary(kernelName: string, op: Op): FastKernel {
       // The wasm kernel takes the small side as the whole tensor, a scalar, or a vector along the last axis.
       const smallShape = aBig ? b.shape : a.shape;
       const lastOnly = smallShape.slice(0, -1).every((d) => d === 1) && period === last;
-      if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
-      const out = elementwise(engine(), opCode[op][aBig ? 0 : 1], big, small, period);
+      const gate = !lastOnly && perSampleGate(smallShape, outShape);
+      if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly || gate)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
+      const out = elementwise(engine(), opCode[op][aBig ? 0 : 1], big, small, gate ? last : period, 0, gate ? n / outShape[0] : 0);
       return args.backend.makeTensorInfo(outShape, 'float32', out);
     },
   };

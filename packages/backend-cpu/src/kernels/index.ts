@@ -4,7 +4,7 @@ import { batchMatMul, fusedMatMul } from './batch-mat-mul';
 import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train';
 import type { FastKernel } from './common';
 import { conv2D } from './conv2d';
-import { conv2DResidual } from './conv2d-residual';
+import { fusedConv } from './fused-conv';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
@@ -19,7 +19,7 @@ export const fastKernels: readonly FastKernel[] = [
   // WebAssembly SIMD (multithreaded)
   conv2D,
   fusedConv2D,
-  conv2DResidual,
+  fusedConv,
   conv2DBackpropInput,
   conv2DBackpropFilter,
   depthwiseConv2dNative,

@@ -3,7 +3,7 @@
 import type { Engine } from './engine';
 
 /** Epilogue codes understood by the wasm kernels. */
-export const Act = { Linear: 0, Relu: 1, Relu6: 2 } as const;
+export const Act = { Linear: 0, Relu: 1, Relu6: 2, Sigmoid: 3, Silu: 4 } as const;
 export type Act = (typeof Act)[keyof typeof Act];
 
 /** Floats occupied by B packed into 16-column panels. */

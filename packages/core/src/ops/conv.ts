@@ -29,32 +29,78 @@ export interface Conv2dOptions {
 }
 
 /**
- * Kernel a backend may register to run a convolution with its residual add and activation in
- * one pass (convkit's CPU backend does): inputs `{x, filter, bias, residual}`, attrs
- * `{strides, pad, activation}` (`'linear'` or `'relu'`; `pad` is explicit NHWC padding).
- * Elsewhere the add and the activation run as separate ops.
+ * Kernel a backend may register to run `act(conv(x) + bias + residual)` in one pass (convkit's
+ * CPU backend does): inputs `{x, filter, bias, residual?}`, attrs `{strides, pad, activation,
+ * depthwise}` — `pad` is explicit NHWC padding, `activation` one of {@link fusedActivations},
+ * `depthwise` means a `[kh,kw,C,1]` filter applied per channel. A residual comes only with a
+ * plain convolution and a linear or ReLU activation (as in ResNet and MBConv blocks). Elsewhere the
+ * bias, the add and the activation run as separate ops.
  */
-export const Conv2DResidualKernel = 'ConvkitConv2DResidual';
+export const FusedConvKernel = 'ConvkitFusedConv2D';
 
-// Its gradient (the kernels tfjs's Conv2D gradient runs), registered on first use.
-function ensureResidualGradient(): void {
-  if (tf.getGradient(Conv2DResidualKernel)) return;
+/** Activations {@link FusedConvKernel} applies in its epilogue. */
+export const fusedActivations = ['linear', 'relu', 'relu6', 'sigmoid', 'silu'] as const;
+type FusedActivation = (typeof fusedActivations)[number];
+
+// ∂act/∂z as a function of the saved output y = act(z) (and of z, recomputed, for SiLU).
+function activationGrad(act: FusedActivation, dy: tf.Tensor, y: tf.Tensor, preActivation: () => tf.Tensor): tf.Tensor {
+  switch (act) {
+    case 'relu':
+      return tf.mul(dy, tf.step(y));
+    case 'relu6':
+      return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
+    case 'silu': {
+      const z = preActivation();
+      const s = tf.sigmoid(z);
+      return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(z, tf.sub(1, s)))));
+    }
+    default:
+      return dy;
+  }
+}
+
+// Its gradient (the kernels tfjs's Conv2D / DepthwiseConv2dNative gradients run), registered on first use.
+function ensureFusedGradient(): void {
+  if (tf.getGradient(FusedConvKernel)) return;
   tf.registerGradient({
-    kernelName: Conv2DResidualKernel,
-    inputsToSave: ['x', 'filter'],
+    kernelName: FusedConvKernel,
+    // (The residual is not saved: its gradient is dz, and it never comes with an activation whose
+    // gradient needs the pre-activation.)
+    inputsToSave: ['x', 'filter', 'bias'],
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const dz = attrs.activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
-      const common = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC' };
+      const [x, filter, bias, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor4D];
+      const depthwise = attrs.depthwise === true;
+      const common = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', dilations: 1 };
+      const preActivation = () => {
+        const conv = tf.engine().runKernel(depthwise ? tf.DepthwiseConv2dNative : tf.Conv2D, { x, filter }, common) as tf.Tensor;
+        return tf.add(conv, bias);
+      };
+      const dz = activationGrad(attrs.activation as FusedActivation, dy as tf.Tensor, y, preActivation);
       return {
-        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...common, inputShape: x.shape }) as tf.Tensor,
-        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dz }, { ...common, filterShape: filter.shape }) as tf.Tensor,
+        x: () =>
+          tf.engine().runKernel(depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: dz, filter }, { ...common, inputShape: x.shape }) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel(depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x, dy: dz }, { ...common, filterShape: filter.shape }) as tf.Tensor,
         bias: () => tf.sum(dz, [0, 1, 2]),
         residual: () => dz,
       };
     },
   });
+}
+
+/**
+ * Whether {@link FusedConvKernel} runs this convolution: the backend has it, the convolution is
+ * plain or depthwise, and the activation is one it fuses. While gradients are recorded only
+ * linear and ReLU are fused (their gradient needs only the output; the others' would recompute the
+ * convolution, which costs more than the separate activation ops).
+ */
+function fusedKernelApplies(act: ActivationName, depthwise: boolean, groups: number, residual: boolean): boolean {
+  if (!(fusedActivations as readonly string[]).includes(act) || !tf.getKernel(FusedConvKernel, tf.getBackend())) return false;
+  if (residual ? groups !== 1 || (act !== 'linear' && act !== 'relu') : groups !== 1 && !depthwise) return false;
+  return tf.engine().state.gradientDepth === 0 || act === 'linear' || act === 'relu';
 }
 
 /** TensorFlow "SAME" along one axis: total = max((⌈i/s⌉ − 1)·s + (k − 1)·d + 1 − i, 0), the odd pixel after. */
@@ -125,35 +171,35 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
   if (outH < 1 || outW < 1) {
     throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for kernel ${kh}x${kw} (dilation ${dilation}, padding ${top},${left}): output would be ${outH}x${outW}`);
   }
-  const act = options.activation ?? 'linear';
+  const act = options.activation === 'swish' ? 'silu' : (options.activation ?? 'linear');
   const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
   const residual = options.residual ?? null;
   const outShape = [x.shape[0], outH, outW, cout];
   if (residual && shapeString(residual.shape) !== shapeString(outShape)) {
     throw new ShapeError(where, `residual must have the output's shape ${shapeString(outShape)}, got ${shapeString(residual.shape)}`);
   }
+  const depthwise = groups === cin && cinPerGroup === 1;
 
   return tf.tidy((): tf.Tensor4D => {
     const w = dilation[0] > 1 || dilation[1] > 1 ? dilateKernel(weight, dilation) : weight;
+    if ((residual || bias || act !== 'linear') && fusedKernelApplies(act, depthwise && cout === cin, groups, !!residual)) {
+      ensureFusedGradient();
+      const filter = groups === 1 ? w : tf.reshape(w, [w.shape[0], w.shape[1], cin, 1]);
+      const inputs = { x, filter, bias: bias ?? tf.zeros([cout]), ...(residual ? { residual } : {}) };
+      return tf.engine().runKernel(FusedConvKernel, inputs, { strides: stride, pad, activation: act, depthwise: groups !== 1 }) as tf.Tensor4D;
+    }
     // tfjs computes the gradient of fused convs only for linear and relu.
     const fusable = act === 'linear' || act === 'relu';
-    if (residual) {
-      if (groups === 1 && fusable && tf.getKernel(Conv2DResidualKernel, tf.getBackend())) {
-        ensureResidualGradient();
-        const inputs = { x, filter: w, bias: bias ?? tf.zeros([cout]), residual };
-        return tf.engine().runKernel(Conv2DResidualKernel, inputs, { strides: stride, pad, activation: act }) as tf.Tensor4D;
-      }
-      return applyActivation(tf.add(conv2d(x, weight, { ...options, activation: 'linear', residual: null }), residual), act);
-    }
+    if (residual) return applyActivation(tf.add(conv2d(x, weight, { ...options, activation: 'linear', residual: null }), residual), act);
     if (groups === 1) {
       // (Nothing to fuse without a bias or activation; tfjs's fused op would also compute the
       // input gradient eagerly, even for a network's input.)
       if (fusable && (bias || act !== 'linear')) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
       return applyActivation(addBias(tf.conv2d(x, w, stride, pad), bias), act);
     }
-    if (groups === cin && cinPerGroup === 1) {
-      const depthwise = tf.reshape(w, [w.shape[0], w.shape[1], cin, cout / cin]) as tf.Tensor4D;
-      return applyActivation(addBias(tf.depthwiseConv2d(x, depthwise, stride, pad), bias), act);
+    if (depthwise) {
+      const filter = tf.reshape(w, [w.shape[0], w.shape[1], cin, cout / cin]) as tf.Tensor4D;
+      return applyActivation(addBias(tf.depthwiseConv2d(x, filter, stride, pad), bias), act);
     }
     const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
     const ws = tf.split(w, groups, 3) as tf.Tensor4D[];
