@@ -1,10 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import '@convkit/backend-cpu';
+import { centerCrop, compose, IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
 import { createModel } from '@convkit/models';
 import { saveWeights } from '@convkit/weights';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sampleImage } from '../../apps/classifier/src/sample-image';
 import { closeBrowser, openPage, scratch, shot, type TestPage } from './browser';
+import { checkOnnxFile, runOnnx } from './onnx-runtime';
 import { type Served, serve } from './serve';
 
 let server: Served;
@@ -68,6 +72,40 @@ it('loads a safetensors file given through the file input', async () => {
   await page.getByTestId('status').filter({ hasText: 'predicted in' }).waitFor({ timeout: 60_000 });
   expect(await page.getByTestId('top5').textContent()).not.toContain('random weights');
   await shot(page, 'classifier');
+  expect(t.errors).toEqual([]);
+});
+
+it('exports the model with its loaded weights as ONNX: a valid file that onnxruntime runs to the top-5 the page shows', async () => {
+  const { page } = t;
+  const downloaded = page.waitForEvent('download', { timeout: 120_000 });
+  await page.click('#sample'); // queued: the export starts once the sample's prediction is shown
+  await page.click('#export-onnx');
+  const download = await downloaded;
+  expect(download.suggestedFilename()).toBe('resnet18.onnx');
+  const path = join(scratch(), 'resnet18.onnx');
+  await download.saveAs(path);
+  await page.getByTestId('status').filter({ hasText: /^exported resnet18\.onnx \(\d+\.\d MB, input \[batch, 3, 224, 224\]\)$/ }).waitFor({ timeout: 30_000 });
+  checkOnnxFile(path);
+
+  // The page's input rebuilt in Node: the same generated image through resnet18's eval transforms.
+  const pipeline = compose([resize(256), centerCrop(224), normalize(IMAGENET_MEAN, IMAGENET_STD)]);
+  const x = tf.tidy(() => tf.transpose(pipeline(toTensor(sampleImage())), [0, 3, 1, 2]));
+  const out = await runOnnx(readFileSync(path), (await x.data()) as Float32Array, [1, 3, 224, 224]);
+  x.dispose();
+  expect(out.dims).toEqual([1, 1000]);
+  const max = Math.max(...out.data);
+  const exp = Array.from(out.data, (v) => Math.exp(v - max));
+  const sum = exp.reduce((a, b) => a + b, 0);
+  const ranked = exp.map((e, i) => ({ percent: (100 * e) / sum, name: IMAGENET_CLASSES[i] })).sort((a, b) => b.percent - a.percent).slice(0, 5);
+
+  const shown = (await top5().allTextContents()).map((line) => {
+    const [, percent, name] = /^\s*([\d.]+) % {2}(.+)$/.exec(line)!;
+    return { percent: Number(percent), name };
+  });
+  expect(shown).toHaveLength(5);
+  expect(shown[0].name).toBe(ranked[0].name);
+  expect(new Set(shown.map((p) => p.name))).toEqual(new Set(ranked.map((p) => p.name)));
+  shown.forEach((p, i) => expect(Math.abs(p.percent - ranked[i].percent)).toBeLessThan(0.006)); // shown to 2 decimals
   expect(t.errors).toEqual([]);
 });
 

@@ -5,7 +5,9 @@ import '@convkit/backend-webgpu';
 import { type ImageClassifier, selectBackend } from '@convkit/core';
 import { type DecodedImage, centerCrop, compose, decodeImageInBrowser, decodePredictionsAsync, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
 import { createModel, listModels, modelInfo } from '@convkit/models';
+import { exportOnnx } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
+import { download } from './download';
 import { sampleImage } from './sample-image';
 import { renderSummary } from './summary-table';
 import './style.css';
@@ -131,6 +133,18 @@ async function benchmark(): Promise<void> {
   status.textContent = `measured; back on ${tf.getBackend()}`;
 }
 
+/** The current model (its loaded weights included) as an ONNX file: NCHW input at the model's crop size, dynamic batch. */
+async function downloadOnnx(): Promise<void> {
+  if (!model) return;
+  const name = modelSelect.value;
+  const size = modelInfo(name).inputSize;
+  status.textContent = `exporting ${name} to ONNX…`;
+  const bytes = await exportOnnx(model, { inputShape: [1, 3, size, size] });
+  const file = `${name.replace('/', '-')}.onnx`; // timm/… names
+  download(bytes, file);
+  status.textContent = `exported ${file} (${(bytes.length / 1e6).toFixed(1)} MB, input [batch, 3, ${size}, ${size}])`;
+}
+
 function showImage(img: DecodedImage): void {
   image = img;
   const canvas = $<HTMLCanvasElement>('preview');
@@ -170,6 +184,7 @@ $('weights-load').addEventListener('click', () => {
 });
 $('sample').addEventListener('click', () => void queue(async () => (showImage(sampleImage()), await predict())));
 $('bench').addEventListener('click', () => void queue(benchmark));
+$('export-onnx').addEventListener('click', () => void queue(downloadOnnx));
 modelSelect.addEventListener('change', () => void queue(() => buildModel(modelSelect.value)));
 backendSelect.addEventListener('change', () =>
   void queue(async () => {
