@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Generator, Module } from '@convkit/core';
-import { ReLU, Sigmoid } from './activations';
+import { Activation, ReLU, Sigmoid } from './activations';
 import { Conv2d } from './conv2d';
 import { AdaptiveAvgPool2d } from './pooling';
 
@@ -38,8 +38,14 @@ export class SqueezeExcitation extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const squeezed = this.avgpool.forward(x);
-      const scale = this.scaleActivation.forward(this.fc2.forward(this.activation.forward(this.fc1.forward(squeezed))));
+      const scale = this.convThen(this.fc2, this.scaleActivation, this.convThen(this.fc1, this.activation, squeezed));
       return tf.mul(x, scale);
     });
+  }
+
+  // In evaluation a plain activation runs in the conv's epilogue (one kernel where the backend fuses it).
+  private convThen(conv: Conv2d, activation: Module, x: tf.Tensor): tf.Tensor {
+    if (activation instanceof Activation && !this.training && !Module.tracing) return conv.forwardFolded(x, null, activation.kind);
+    return activation.forward(conv.forward(x));
   }
 }
