@@ -13,3 +13,4 @@ export { winogradInput, winogradOutput } from './winograd';
 export { elementwise } from './elementwise';
 export { channelSums, channelAffine } from './batch-norm';
 export { maxPool, maxPoolGrad } from './pool';
+export { copyRows } from './copy';

@@ -3,6 +3,7 @@
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
 import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train';
 import type { FastKernel } from './common';
+import { concat } from './concat';
 import { conv2D } from './conv2d';
 import { fusedConv } from './fused-conv';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
@@ -30,6 +31,7 @@ export const fastKernels: readonly FastKernel[] = [
   fusedMatMul,
   batchNormTrain,
   batchNormTrainGrad,
+  concat,
   // Plain JS fast paths for the ops between convolutions
   add,
   sub,

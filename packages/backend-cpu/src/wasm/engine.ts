@@ -6,7 +6,7 @@ import { Heap } from './heap';
 import { availableCpus, canUseThreads, ThreadPool } from './thread-pool';
 
 /** Exported kernels, in the order the helper threads index them. */
-export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool', 'maxPoolGrad'] as const;
+export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool', 'maxPoolGrad', 'copyRows'] as const;
 export type KernelName = (typeof kernelNames)[number];
 type KernelFn = (p: number, tid: number, nt: number) => void;
 
