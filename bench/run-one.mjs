@@ -1,13 +1,20 @@
 // One benchmark configuration in its own process (so runtimes never share a heap or threads).
 // Usage: node run-one.mjs RUNNER MODEL BATCH RUNS
-//   RUNNER: convkit | tfjs-cpu | tfjs-wasm | onnx      MODEL: a torchvision name or small_cnn_train
+//   RUNNER: convkit | convkit-ort | tfjs-cpu | tfjs-wasm | onnx | onnx-web
+//   MODEL: a torchvision name, or small_cnn_train / <name>_train for a training step
+// `onnx` and `onnx-web` run torchvision's ONNX export; `convkit-ort` runs convkit's own model
+// exported by toOnnxRuntime on onnxruntime-node. Every runner uses the same thread count.
 // Prints one JSON line: {medianMs, minMs, maxMs, peakRssMB}.
+import os from 'node:os';
 import { join } from 'node:path';
 
 const [runner, model, batchArg, runsArg] = process.argv.slice(2);
 const batch = Number(batchArg);
 const runs = Number(runsArg);
 const ONNX_DIR = new URL('.cache/onnx/', import.meta.url).pathname;
+// convkit's CPU backend runs on every available CPU (at most 16): the peers get as many threads.
+const THREADS = Math.min(os.availableParallelism?.() ?? os.cpus().length, 16);
+const nchw = () => new Float32Array(batch * 3 * 224 * 224).map(() => Math.random());
 
 function report(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -28,9 +35,24 @@ async function measure(step, warmup = 2) {
 
 if (runner === 'onnx') {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(join(ONNX_DIR, `${model}.onnx`), { intraOpNumThreads: 2, interOpNumThreads: 1 });
-  const input = new ort.Tensor('float32', new Float32Array(batch * 3 * 224 * 224).map(() => Math.random()), [batch, 3, 224, 224]);
+  const session = await ort.InferenceSession.create(join(ONNX_DIR, `${model}.onnx`), { intraOpNumThreads: THREADS, interOpNumThreads: 1 });
+  const input = new ort.Tensor('float32', nchw(), [batch, 3, 224, 224]);
   await measure(() => session.run({ input }));
+} else if (runner === 'onnx-web') {
+  // onnxruntime-web's WebAssembly backend (SIMD, threads on workers): the same instruction set as convkit.
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = THREADS;
+  const session = await ort.InferenceSession.create(join(ONNX_DIR, `${model}.onnx`), { executionProviders: ['wasm'] });
+  const input = new ort.Tensor('float32', nchw(), [batch, 3, 224, 224]);
+  await measure(() => session.run({ input }));
+} else if (runner === 'convkit-ort') {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@convkit/backend-cpu');
+  const { createModel } = await import('@convkit/models');
+  const { toOnnxRuntime } = await import('@convkit/onnx');
+  const predictor = await toOnnxRuntime(createModel(model, { seed: 0 }), { inputShape: [batch, 224, 224, 3], sessionOptions: { intraOpNumThreads: THREADS, interOpNumThreads: 1 } });
+  const x = tf.randomUniform([batch, 224, 224, 3]);
+  await measure(async () => (await predictor.predict(x)).dispose());
 } else {
   const tf = await import('@tensorflow/tfjs-core');
   const cpu = await import('@convkit/backend-cpu');
@@ -42,10 +64,9 @@ if (runner === 'onnx') {
     await tf.setBackend('cpu');
   }
   if (tf.getBackend() !== (runner === 'tfjs-wasm' ? 'wasm' : 'cpu')) throw new Error(`backend is ${tf.getBackend()}`);
-  if (model === 'small_cnn_train') {
-    const { smallCnnTrainStep } = await import('./small-cnn.mjs');
-    const step = smallCnnTrainStep(batch);
-    await measure(step, 2);
+  if (model.endsWith('_train')) {
+    const { trainStep } = await import('./train-step.mjs');
+    await measure(trainStep(model.slice(0, -'_train'.length), batch), 2);
   } else {
     const { createModel } = await import('@convkit/models');
     const net = createModel(model, { seed: 0 }).eval();

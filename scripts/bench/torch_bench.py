@@ -1,6 +1,8 @@
 """PyTorch side of the benchmark: prints one JSON line of timings for a model at 224x224
-(eager, 2 threads, no_grad, BN as is) or for a training step of the small CNN.
-Usage: /usr/bin/python3 torch_bench.py MODEL BATCH RUNS   (MODEL 'small_cnn_train' for training)"""
+(eager, 2 threads, no_grad, BN as is) or for a training step (SGD with momentum, cross-entropy)
+of the small CNN at 28x28 or of a torchvision model at 224x224.
+Usage: /usr/bin/python3 torch_bench.py MODEL BATCH RUNS   (MODEL 'small_cnn_train' or e.g.
+'efficientnet_b0_train' for training)"""
 import json
 import resource
 import statistics
@@ -23,10 +25,12 @@ def small_cnn():
         nn.Dropout2d(0.2), nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
 
 
-if name == 'small_cnn_train':
-    model = small_cnn().train()
+if name.endswith('_train'):
+    arch = name[:-len('_train')]
+    model = (small_cnn() if arch == 'small_cnn' else tvm.get_model(arch, weights=None)).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    x, y = torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+    size, channels = (28, 1) if arch == 'small_cnn' else (224, 3)
+    x, y = torch.randn(batch, channels, size, size), torch.randint(0, 10, (batch,))
 
     def step():
         opt.zero_grad()
