@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
+// What a host must send for the page to be cross-origin isolated (see the README).
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   base: './',
   // The Fashion-MNIST subset shipped in @convkit/data (gzipped IDX files, ~3 MB) is served as
@@ -9,6 +12,7 @@ export default defineConfig({
   // tfjs-core keeps its kernel registry in module state: one copy for the whole page.
   resolve: { dedupe: ['@tensorflow/tfjs-core'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  // Cross-origin isolated (SharedArrayBuffer): the CPU backend's kernels then run on worker threads.
+  server: { host: '127.0.0.1', headers: isolation },
+  preview: { host: '127.0.0.1', headers: isolation },
 });

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitepress';
 
+// What a host must send for the live demos to be cross-origin isolated (guide/performance.md):
+// the CPU backend's kernels then run on worker threads.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // Pages written alongside other work (benchmarks, bundle sizes): listed once they exist.
 const optional = (file: string, text: string) => (existsSync(new URL(`../guide/${file}.md`, import.meta.url)) ? [{ text, link: `/guide/${file}` }] : []);
 
@@ -50,5 +54,19 @@ export default defineConfig({
   vite: {
     // tfjs-core keeps its kernel registry in module state: one copy for the whole page.
     resolve: { dedupe: ['@tensorflow/tfjs-core'] },
+    // VitePress answers page requests itself, where Vite's `server.headers` do not apply: a
+    // middleware in front sends the headers with every response of `vitepress dev`.
+    // (`vitepress preview` is a plain static server without them; a host sends them itself.)
+    plugins: [
+      {
+        name: 'cross-origin-isolation',
+        configureServer(server) {
+          server.middlewares.use((_req, res, next) => {
+            for (const [name, value] of Object.entries(isolation)) res.setHeader(name, value);
+            next();
+          });
+        },
+      },
+    ],
   },
 });

@@ -61,6 +61,18 @@ it('classifies a dropped image: five classes with probabilities', async () => {
   expect(t.errors).toEqual([]);
 });
 
+it('is served cross-origin isolated, so the CPU kernels run on every core; the status line says so', async () => {
+  const { page } = t;
+  expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  // The status of the previous test's prediction: ms per image, backend, threads.
+  const [, ms, threads] = /^predicted in (\d+) ms per image on cpu, (\d+) threads?$/.exec((await page.getByTestId('status').textContent())!) ?? [];
+  expect(Number(ms)).toBeGreaterThan(0);
+  expect(cores).toBeGreaterThan(1);
+  expect(Number(threads)).toBe(Math.min(cores, 16)); // the calling thread plus a helper per other core
+  expect(t.errors).toEqual([]);
+});
+
 it('loads a safetensors file given through the file input', async () => {
   const { page } = t;
   const model = createModel('resnet18', { seed: 3 });

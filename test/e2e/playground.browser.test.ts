@@ -16,6 +16,10 @@ afterAll(async () => {
   await server?.close();
 });
 
+it('is served cross-origin isolated (shared memory for the CPU kernels\' worker threads)', async () => {
+  expect(await t.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+});
+
 it('computes the course example: 5×5 image, vertical-edge kernel → 6 at the top-left', async () => {
   const { page } = t;
   await page.selectOption('#image', 'course');

@@ -1,5 +1,6 @@
 // A tiny static file server for a dist/ folder on 127.0.0.1 (an ephemeral port): what a user's
-// web server does, without a dev server's transforms.
+// web server does, without a dev server's transforms — and, as a correctly configured host, with
+// the two headers that make the pages cross-origin isolated (the CPU backend's worker threads).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,8 @@ const types: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+export const isolationHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 export interface Served {
   url: string;
   close(): Promise<void>;
@@ -28,6 +31,7 @@ export async function serve(relativeDir: string): Promise<Served> {
   const dir = new URL(`../../${relativeDir}`, import.meta.url).pathname.replace(/\/$/, '');
   if (!existsSync(join(dir, 'index.html'))) throw new Error(`${relativeDir} is not built — run \`pnpm run build\` first`);
   const server: Server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(isolationHeaders)) res.setHeader(name, value);
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(dir, path));
     if (!file.startsWith(dir)) return void res.writeHead(403).end();

@@ -47,6 +47,7 @@ it.each(guides)('guide %s renders, lists every sidebar page, and includes resolv
 it('the convolution guide computes the 5×5 example live: 6 at the top-left, and follows kernel edits', async () => {
   const { page } = t;
   await page.goto(`${server.url}guide/convolution.html`);
+  expect(await page.evaluate(() => globalThis.crossOriginIsolated), 'served with COOP/COEP').toBe(true);
   const output = page.getByTestId('conv-demo-output');
   await expect.poll(() => output.locator('td').first().textContent(), { timeout: 30_000 }).toBe('6');
   expect(await page.getByTestId('conv-demo-backend').textContent()).toBe('cpu');

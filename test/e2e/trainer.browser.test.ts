@@ -18,6 +18,10 @@ afterAll(async () => {
   await server?.close();
 });
 
+it('is served cross-origin isolated (shared memory for the CPU kernels\' worker threads)', async () => {
+  expect(await t.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+});
+
 it('trains a few batches with a live chart, then shows the confusion matrix of the test set', async () => {
   const { page } = t;
   await page.selectOption('#train-size', '512');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@convkit/backend-cpu';
+import { fastKernelsInfo } from '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import '@convkit/backend-webgpu';
 import { type ImageClassifier, selectBackend } from '@convkit/core';
@@ -99,7 +99,16 @@ async function predict(): Promise<void> {
     }),
   );
   if (!pretrained) $('top5').insertAdjacentHTML('beforeend', '<li class="hint" style="list-style:none">(random weights: these classes mean nothing)</li>');
-  status.textContent = `predicted in ${ms.toFixed(0)} ms on ${tf.getBackend()}`;
+  status.textContent = `predicted in ${ms.toFixed(0)} ms per image on ${where()}`;
+}
+
+/** The backend, and on 'cpu' the threads its kernels run on (helpers need a cross-origin isolated page). */
+function where(): string {
+  const backend = tf.getBackend();
+  if (backend !== 'cpu') return backend;
+  const { enabled, helpersReady, threads } = fastKernelsInfo();
+  const n = enabled && helpersReady ? threads : 1;
+  return `cpu, ${n} thread${n === 1 ? '' : 's'}`;
 }
 
 /** First run (includes shader compilation on GPUs) and the median of three more, per backend. */
