@@ -1,8 +1,35 @@
 // Depthwise convolution (channel multiplier 1) and its filter gradient: direct SIMD over channels.
 import { activate, claim, lanes, madd, prm, storeLanes, tapEnd, tapStart } from './common';
 
-// The depthwise kernel for a plain input (no zeros between pixels): tap ranges are worked out
-// once per output pixel, and two output pixels share each weight load.
+// Four adjacent output pixels whose taps are all inside the input, `vec`: four channels at c (else
+// one, in lane 0). Each weight load serves the four pixels.
+@inline function quad(
+  vec: bool, xc: usize, step: usize, rowBytes: usize, w: usize, wRowBytes: usize, cBytes: usize, c: usize,
+  kh0: i32, kh1: i32, KW: i32, tapBytes: usize, out: usize, bias: usize, act: i32,
+): void {
+  const b = bias != 0 ? lanes(vec, bias + c) : f32x4.splat(0);
+  let a0 = b, a1 = b, a2 = b, a3 = b;
+  for (let kh = kh0; kh < kh1; kh++) {
+    let xa = xc + <usize>kh * rowBytes + c;
+    let wa = w + <usize>kh * wRowBytes + c;
+    const wEnd = wa + <usize>KW * cBytes;
+    for (; wa < wEnd; wa += cBytes, xa += tapBytes) {
+      const wv = lanes(vec, wa);
+      a0 = madd(a0, lanes(vec, xa), wv);
+      a1 = madd(a1, lanes(vec, xa + step), wv);
+      a2 = madd(a2, lanes(vec, xa + 2 * step), wv);
+      a3 = madd(a3, lanes(vec, xa + 3 * step), wv);
+    }
+  }
+  storeLanes(vec, out + c, activate(a0, act));
+  storeLanes(vec, out + cBytes + c, activate(a1, act));
+  storeLanes(vec, out + 2 * cBytes + c, activate(a2, act));
+  storeLanes(vec, out + 3 * cBytes + c, activate(a3, act));
+}
+
+// The depthwise kernel for a plain input (no zeros between pixels). Inside the input's columns
+// four output pixels share each weight load (`quad`); at the borders tap ranges are worked out per
+// pixel, and two pixels with the same range share the loop.
 function depthwisePlain(
   p: usize, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, KH: i32, KW: i32,
   sH: i32, sW: i32, dH: i32, dW: i32, padT: i32, padL: i32, w: usize, y: usize, bias: usize, act: i32, rows: i32,
@@ -10,30 +37,42 @@ function depthwisePlain(
   const cBytes = <usize>C << 2;
   const C4 = <usize>(C & ~3) << 2;
   const zero = f32x4.splat(0);
+  const step = <usize>sW * cBytes;
+  const rowBytes = <usize>dH * <usize>W * cBytes;
+  const tapBytes = <usize>dW * cBytes;
+  // Output columns whose every tap is inside [0, W): owLo ≤ ow ≤ owHi.
+  const owLo = (padL + sW - 1) / sW;
+  const lastStart = W - 1 + padL - (KW - 1) * dW;
+  const owHi = lastStart < 0 ? -1 : lastStart / sW;
   for (let r = claim(p, 21); r < rows; r = claim(p, 21)) {
     const oh = r % OH, n = r / OH;
     const kh0 = tapStart(oh, sH, padT, dH), kh1 = tapEnd(oh, sH, padT, dH, KH, H);
     const xr0 = x + <usize>n * <usize>(H * W) * cBytes + <usize>(oh * sH - padT) * <usize>W * cBytes;
     const yo = y + <usize>r * <usize>OW * cBytes;
-    let ow = 0;
-    for (; ow < OW; ow++) {
+    for (let ow = 0; ow < OW; ow++) {
+      const xc = xr0 + <isize>(ow * sW - padL) * <isize>cBytes;
+      const out = yo + <usize>ow * cBytes;
+      if (ow >= owLo && ow + 3 <= owHi) {
+        let c: usize = 0;
+        for (; c < C4; c += 16) quad(true, xc, step, rowBytes, w, <usize>KW * cBytes, cBytes, c, kh0, kh1, KW, tapBytes, out, bias, act);
+        for (; c < cBytes; c += 4) quad(false, xc, step, rowBytes, w, <usize>KW * cBytes, cBytes, c, kh0, kh1, KW, tapBytes, out, bias, act);
+        ow += 3;
+        continue;
+      }
       const kw0 = tapStart(ow, sW, padL, dW), kw1 = tapEnd(ow, sW, padL, dW, KW, W);
       // A second pixel with the same tap range shares the loop.
       const pair = ow + 1 < OW && tapStart(ow + 1, sW, padL, dW) == kw0 && tapEnd(ow + 1, sW, padL, dW, KW, W) == kw1;
-      const xc = xr0 + <isize>(ow * sW - padL) * <isize>cBytes;
-      const step = <usize>sW * cBytes;
-      const out = yo + <usize>ow * cBytes;
       // Four channels at a time, then the odd ones one by one in lane 0.
       for (let c: usize = 0; c < cBytes; ) {
         const vec = c < C4;
         const b = bias != 0 ? lanes(vec, bias + c) : zero;
         let a0 = b, a1 = b;
         for (let kh = kh0; kh < kh1; kh++) {
-          const xrow = xc + <usize>(kh * dH) * <usize>W * cBytes + c;
+          const xrow = xc + <usize>kh * rowBytes + c;
           const wrow = w + <usize>(kh * KW) * cBytes + c;
           for (let kw = kw0; kw < kw1; kw++) {
             const wv = lanes(vec, wrow + <usize>kw * cBytes);
-            const xa = xrow + <usize>(kw * dW) * cBytes;
+            const xa = xrow + <usize>kw * tapBytes;
             a0 = madd(a0, lanes(vec, xa), wv);
             if (pair) a1 = madd(a1, lanes(vec, xa + step), wv);
           }
