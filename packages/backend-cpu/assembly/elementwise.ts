@@ -2,7 +2,7 @@
 // values of a post-batch-norm activation)
 import { claim, prm, sigmoid4 } from './common';
 
-const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3, OP_RSUB = 4, OP_RDIV = 5;
+const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3, OP_RSUB = 4, OP_RDIV = 5, OP_SILU_GRAD = 6;
 const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12, OP_SIGMOID = 13, OP_SILU = 14;
 
 @inline function binop(op: i32, x: v128, y: v128): v128 {
@@ -12,6 +12,12 @@ const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12, OP_SIGMOID = 13, OP_SILU = 14;
     case OP_MUL: return f32x4.mul(x, y);
     case OP_DIV: return f32x4.div(x, y);
     case OP_RSUB: return f32x4.sub(y, x);
+    case OP_SILU_GRAD: {
+      // SiLU's gradient at x times dy (= y): dy·σ(x)·(1 + x·(1 − σ(x))).
+      const s = sigmoid4(x);
+      const one = f32x4.splat(1);
+      return f32x4.mul(y, f32x4.mul(s, f32x4.add(one, f32x4.mul(x, f32x4.sub(one, s)))));
+    }
     default: return f32x4.div(y, x);
   }
 }

@@ -1,6 +1,7 @@
+import { silu } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { compareWithTfjs, randn } from './__fixtures__/compare';
+import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
 import { enableFastKernels } from './fast-kernels';
 
 // Same-shape, scalar, per-channel and per-sample [N,1,1,C] operands run in wasm; other broadcasts, sigmoid, pooling
@@ -51,6 +52,15 @@ describe('elementwise fast paths', () => {
     compareWithTfjs(() => tf.step(v));
     compareWithTfjs(() => tf.step(v, 0.1));
     compareWithTfjs(() => tf.relu6(tf.mul(x, 5)));
+  });
+
+  it("SiLU (core's silu) as one kernel each way: forward with its extremes, gradient, odd lengths", () => {
+    const v = tf.tensor1d([-100, -20, -1, -0, 0, 0.5, 20, 100, NaN, Infinity, -Infinity]);
+    compareWithTfjs(() => silu(v));
+    const big = randn([3, 17, 19, 29], 4);
+    compareWithTfjs(() => silu(big));
+    compareWithTfjs(() => tf.grads((a: tf.Tensor) => weightedSum(silu(a), 4))([big]));
+    compareWithTfjs(() => tf.grads((a: tf.Tensor) => weightedSum(silu(a), 5))([tf.tensor1d([-30, -2, -0.5, 0, 0.25, 3, 30])]));
   });
 
   it('sigmoid, including its extremes and gradient', () => {

@@ -18,6 +18,7 @@ const cases: { name: string; x: number[]; k: number | [number, number]; s: numbe
   { name: '3×2 window stride [2,1] explicit asymmetric pad', x: [2, 8, 9, 3], k: [3, 2], s: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: '3×3 stride 2 pad 1 ceil rounding', x: [1, 8, 8, 2], k: 3, s: 2, pad: 1, round: 'ceil' },
   { name: 'global 7×7, 130 channels', x: [1, 7, 7, 130], k: 7, s: 7, pad: 'valid' },
+  { name: 'global 9×9, batch 3, 5 channels', x: [3, 9, 9, 5], k: 9, s: 9, pad: 'valid' },
 ];
 
 describe('MaxPoolGrad / AvgPoolGrad', () => {

@@ -10,7 +10,7 @@ import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
-import { add, mul, realDiv, relu, relu6, sigmoid, step, sub } from './elementwise';
+import { add, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
 import { avgPoolGrad, maxPoolGrad } from './max-pool-grad';
 import { avgPool, maxPool, padV2 } from './pool';
@@ -39,6 +39,8 @@ export const fastKernels: readonly FastKernel[] = [
   relu,
   relu6,
   sigmoid,
+  silu,
+  siluGrad,
   maxPool,
   avgPool,
   padV2,

@@ -62,6 +62,7 @@ export const avgPoolGrad: FastKernel = {
     const info = poolInfo(input, args.attrs);
     const { batchSize: N, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
     if (dyv.length !== N * OH * OW * C) return fallback(tf.AvgPoolGrad, args);
+    if (isGlobal(info)) return finish(args, input, spreadGlobal(dyv, N, info.inHeight * W, C, 1 / (KH * KW)));
     const dx = accumulator(info, size4(input.shape));
     forEachWindow(info, (o, first, h0, h1, w0, w1) => {
       for (let h = h0; h < h1; h++) {
@@ -77,6 +78,23 @@ export const avgPoolGrad: FastKernel = {
     return finish(args, input, dx);
   },
 };
+
+/** One window over the whole image (global average pooling, as in every classifier head). */
+function isGlobal(info: tf.backend_util.Conv2DInfo): boolean {
+  const { outHeight, outWidth, filterHeight, filterWidth, inHeight, inWidth, padInfo } = info;
+  return outHeight === 1 && outWidth === 1 && filterHeight === inHeight && filterWidth === inWidth && padInfo.top === 0 && padInfo.left === 0;
+}
+
+/** dx[n, p, c] = dy[n, c] · scale for each of the `pixels` pixels: one row copied per pixel. */
+function spreadGlobal(dy: Float32Array, N: number, pixels: number, C: number, scale: number): Float32Array {
+  const dx = new Float32Array(N * pixels * C);
+  const row = new Float32Array(C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) row[c] = dy[n * C + c] * scale;
+    for (let p = 0; p < pixels; p++) dx.set(row, (n * pixels + p) * C);
+  }
+  return dx;
+}
 
 function size4(shape: readonly number[]): number {
   return shape[0] * shape[1] * shape[2] * shape[3];

@@ -2,7 +2,7 @@
 // repeats with a period) in, one output out.
 import type { Engine } from './engine';
 
-export const ElementwiseOp = { add: 0, sub: 1, mul: 2, div: 3, rsub: 4, rdiv: 5, relu: 10, relu6: 11, step: 12, sigmoid: 13, silu: 14 } as const;
+export const ElementwiseOp = { add: 0, sub: 1, mul: 2, div: 3, rsub: 4, rdiv: 5, siluGrad: 6, relu: 10, relu6: 11, step: 12, sigmoid: 13, silu: 14 } as const;
 export type ElementwiseOp = (typeof ElementwiseOp)[keyof typeof ElementwiseOp];
 
 const f32Bits = new Int32Array(new Float32Array(1).buffer);

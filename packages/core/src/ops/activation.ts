@@ -18,8 +18,32 @@ export const relu = (x: tf.Tensor): tf.Tensor => tf.relu(x);
 export const relu6 = (x: tf.Tensor): tf.Tensor => tf.relu6(x);
 export const sigmoid = (x: tf.Tensor): tf.Tensor => tf.sigmoid(x);
 export const tanh = (x: tf.Tensor): tf.Tensor => tf.tanh(x);
+/**
+ * Kernels a backend may register for SiLU in one pass each way (convkit's CPU backend does):
+ * `{x}` → `x·σ(x)`, and `{x, dy}` → `dy·σ(x)·(1 + x·(1 − σ(x)))`. Elsewhere SiLU is a sigmoid and a
+ * multiply, and its gradient what autodiff makes of them.
+ */
+export const SiluKernel = 'ConvkitSilu';
+export const SiluGradKernel = 'ConvkitSiluGrad';
+
+const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
+
+function siluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  if (hasKernel(SiluGradKernel)) return tf.engine().runKernel(SiluGradKernel, { x, dy }, {}) as tf.Tensor;
+  return tf.tidy(() => {
+    const s = tf.sigmoid(x);
+    return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s)))));
+  });
+}
+
 /** `x · sigmoid(x)` (also called swish). */
-export const silu = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+export const silu = (x: tf.Tensor): tf.Tensor => {
+  if (x.dtype !== 'float32' || !hasKernel(SiluKernel)) return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  if (!tf.getGradient(SiluKernel)) {
+    tf.registerGradient({ kernelName: SiluKernel, inputsToSave: ['x'], gradFunc: (dy, [saved]) => ({ x: () => siluGrad(saved, dy as tf.Tensor) }) });
+  }
+  return tf.engine().runKernel(SiluKernel, { x }, {}) as tf.Tensor;
+};
 export const swish = silu;
 /** PyTorch's hardsigmoid: `relu6(x + 3) / 6`. */
 export const hardsigmoid = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
