@@ -6,6 +6,7 @@ import { createModel } from '@convkit/models';
 import { type OrtModule, toOnnxRuntime } from '@convkit/onnx';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heScaledConvs, inputDependence } from '../informative-weights';
 import { relativeDiff } from './compare';
 import { backendsUnderTest, useBackend } from './context';
 
@@ -16,32 +17,6 @@ const cases: [string, number][] = [
   ['googlenet', 64],
   ['efficientnet_b0', 32],
 ];
-
-/**
- * GoogLeNet's init (convs drawn with std 0.01, BatchNorm at its initial running stats) shrinks the
- * input's trace to nothing by the head: every image gets the same logits. He-scaled conv weights
- * keep it, so the comparison sees the whole graph, not just the classifier's bias.
- */
-function heScaledConvs(model: ImageClassifier): void {
-  const scaled = tf.tidy(() =>
-    Object.fromEntries(
-      Object.entries(model.stateDict()).map(([key, t]) => {
-        const [kh, kw, inPerGroup] = t.shape;
-        return [key, t.rank === 4 ? tf.mul(tf.div(t, tf.sqrt(tf.moments(t).variance)), Math.sqrt(2 / (kh * kw * inPerGroup))) : t.clone()];
-      }),
-    ),
-  );
-  model.loadStateDict(scaled);
-  tf.dispose(Object.values(scaled));
-}
-
-/** Max |row 0 − row 1| / max |logit|: how much the logits depend on the input at all. */
-async function inputDependence(logits: tf.Tensor): Promise<number> {
-  const [a, b] = tf.split(logits, [1, 1, logits.shape[0] - 2]);
-  const d = await relativeDiff(a, b);
-  tf.dispose([a, b]);
-  return d;
-}
 
 beforeAll(() => {
   // One wasm thread: no worker to start, and the numbers do not depend on the core count.

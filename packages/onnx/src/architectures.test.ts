@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel, listModels } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from './index';
+import { heScaledConvs, inputDependence } from '../../../test/informative-weights';
 import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
 
 // Small inputs keep the big models fast; each still runs every stage (VGG and ResNet reach 1×1).
@@ -12,6 +13,7 @@ describe('exportOnnx: every architecture in listModels() matches convkit on onnx
   it.each(names)('%s', async (name) => {
     const size = sizeFor(name);
     const model = createModel(name, { seed: 0, numClasses: 16 });
+    if (name.startsWith('googlenet')) heScaledConvs(model);
     try {
       const before = tf.memory().numTensors;
       const bytes = await exportOnnx(model, { inputShape: [1, 3, size, size] });
@@ -20,6 +22,7 @@ describe('exportOnnx: every architecture in listModels() matches convkit on onnx
       // Batch 3 through the dynamic batch dimension, and batch 1.
       const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 7);
       const ours = model.predict(x);
+      expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
       const theirs = await runOnnx(bytes, toNchw(x));
       expect(theirs.shape).toEqual([3, 16]);
       expect(relativeDiff(theirs, ours)).toBeLessThan(1e-4);

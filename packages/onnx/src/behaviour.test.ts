@@ -7,6 +7,7 @@ import { Module } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, MissingPeerError, toOnnxRuntime, UnsupportedModuleError } from './index';
 import { importRuntime } from './onnx-predictor';
+import { heScaledConvs, inputDependence } from '../../../test/informative-weights';
 import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
 
 async function expectSame(model: Module, nhwcShape: number[], options: Partial<Parameters<typeof exportOnnx>[1]> = {}): Promise<number> {
@@ -150,12 +151,14 @@ describe('toOnnxRuntime (onnxruntime-node)', () => {
     ['efficientnet_b0', 32],
   ])('%s: same top-1 and logits within 1e-4 of convkit', async (name, size) => {
     const model = createModel(name as string, { seed: 1, numClasses: 20 });
+    if (name === 'googlenet') heScaledConvs(model);
     const predictor = await toOnnxRuntime(model, { inputShape: [1, size as number, size as number, 3] });
     const x = tf.randomNormal([3, size as number, size as number, 3], 0, 1, 'float32', 9);
     const before = tf.memory().numTensors;
     const theirs = await predictor.predict(x);
     expect(tf.memory().numTensors).toBe(before + 1);
     const ours = model.predict(x);
+    expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
     expect(relativeDiff(theirs, ours)).toBeLessThan(1e-4);
     expect(Array.from(tf.argMax(theirs, 1).dataSync())).toEqual(Array.from(tf.argMax(ours, 1).dataSync()));
     await expect(predictor.predict(tf.zeros([1, 8, 8, 3]))).rejects.toThrow(ShapeError);
