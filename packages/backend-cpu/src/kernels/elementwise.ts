@@ -1,8 +1,8 @@
 // Fast paths for the elementwise ops around convolutions (residual adds, unfused batch norm,
 // activations, squeeze-excitation gates). Same shape, a scalar, a per-channel vector broadcast
 // over the last axis or a per-sample [N,1,1,C] one run in wasm SIMD (branch-free); other
-// broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu
-// computes broadcast indices per element, ~10× slower.
+// broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu computes broadcast indices per
+// element, ~10× slower.
 import { SiluGradKernel, SiluKernel } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastBinary } from './broadcast';

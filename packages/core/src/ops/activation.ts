@@ -28,7 +28,8 @@ export const SiluGradKernel = 'ConvkitSiluGrad';
 
 const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
 
-function siluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+/** SiLU's gradient at `x` times `dy` (one kernel where the backend has it). */
+export function siluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   if (hasKernel(SiluGradKernel)) return tf.engine().runKernel(SiluGradKernel, { x, dy }, {}) as tf.Tensor;
   return tf.tidy(() => {
     const s = tf.sigmoid(x);

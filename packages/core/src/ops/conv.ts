@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, ShapeError } from '../errors';
 import { convOutputSize } from '../formulas';
 import { assertRank, type Pair, shapeString, toPair } from '../validate';
-import { activation as applyActivation, type ActivationName } from './activation';
+import { activation as applyActivation, type ActivationName, siluGrad } from './activation';
 
 /**
  * Symmetric padding like `nn.Conv2d(padding=…)`, PyTorch's `'same'` (stride 1 only), `'valid'`,
@@ -51,11 +51,8 @@ function activationGrad(act: FusedActivation, dy: tf.Tensor, y: tf.Tensor, preAc
       return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
     case 'sigmoid':
       return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
-    case 'silu': {
-      const z = preActivation();
-      const s = tf.sigmoid(z);
-      return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(z, tf.sub(1, s)))));
-    }
+    case 'silu':
+      return siluGrad(preActivation(), dy);
     default:
       return dy;
   }
