@@ -28,7 +28,6 @@ import {
 } from './lib/common.mjs';
 import { staticChecks } from './lib/static-checks.mjs';
 
-const TFJS = '@tensorflow/tfjs-core@4.22.0';
 const ARCHITECTURES = ['vgg', 'googlenet', 'resnet', 'efficientnet'];
 const ARCH_CLOSURE = ['core', 'layers', 'regularization'];
 

@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
-  ensureTools, fmtSeconds, killRunning, parseArgs, publicPackages, readJson, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir, toolsDir,
+  ensureTools, killRunning, parseArgs, publicPackages, readJson, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir, toolsDir,
 } from './lib/common.mjs';
 
 const opts = parseArgs(process.argv.slice(2), { booleans: ['no-build', 'build-in-clone', 'one-round', 'keep'], strings: ['timeout'] });
@@ -51,7 +51,7 @@ let verdaccio = null;
 function abort(why, code) {
   console.error(`\nlocal-publish: ${why}; stopping`);
   killRunning();
-  stopRegistry();
+  void stopRegistry();
   if (!opts.keep) removeDir(work);
   console.log('\nlocal-publish: FAILED');
   process.exit(code);

@@ -1,7 +1,7 @@
 // convkit's ONNX export on onnxruntime-web's wasm provider, behind toOnnxRuntime: the same
 // logits as convkit's own predict — in Node (cpu backend) and in Chromium (webgl, webgpu).
 import * as tf from '@tensorflow/tfjs-core';
-import { type ImageClassifier, ShapeError } from '@convkit/core';
+import { ShapeError } from '@convkit/core';
 import { createModel } from '@convkit/models';
 import { type OrtModule, toOnnxRuntime } from '@convkit/onnx';
 import * as ort from 'onnxruntime-web';

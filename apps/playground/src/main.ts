@@ -3,7 +3,7 @@ import '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import { conv2d, convOutputSize, selectBackend } from '@convkit/core';
 import { num, windowTerms } from './arithmetic';
-import { type GreyImage, images, paint } from './images';
+import { images, paint } from './images';
 import { kernels } from './kernels';
 import '../../base.css';
 

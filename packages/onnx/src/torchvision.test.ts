@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+
 import { createModel } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
 import { torchAvailable, torchReference } from '../../../test/torch-reference';

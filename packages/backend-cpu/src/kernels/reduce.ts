@@ -92,12 +92,12 @@ function extremeInto(x: Values, { outer, reduce, inner }: Plan, out: Values, isM
       if (isMax) {
         for (let i = 0; i < inner; i++) {
           const v = x[base + i];
-          if (v > acc[i] || v !== v) acc[i] = v;
+          if (v > acc[i] || Number.isNaN(v)) acc[i] = v;
         }
       } else {
         for (let i = 0; i < inner; i++) {
           const v = x[base + i];
-          if (v < acc[i] || v !== v) acc[i] = v;
+          if (v < acc[i] || Number.isNaN(v)) acc[i] = v;
         }
       }
     }
