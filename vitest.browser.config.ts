@@ -14,16 +14,28 @@ const { playwright } = (await import(fromWebgl.resolve('@vitest/browser-playwrig
 
 // Every workspace package resolves to its built ESM entry (as a user of the package sees it), by
 // its real path: one module instance whoever imports it, never a second copy via node_modules.
-const workspace = readdirSync(`${root}packages`).map((name) => ({ find: new RegExp(`^@convkit/${name}$`), replacement: `${root}packages/${name}/dist/index.js` }));
+const workspace = readdirSync(`${root}packages`).map((name) => ({
+  find: new RegExp(`^@convkit/${name}$`),
+  replacement: `${root}packages/${name}/dist/index.js`,
+}));
 // onnxruntime-web is a devDependency of @convkit/onnx. Its wasm-only ESM build loads its .mjs
 // glue and .wasm beside itself (import.meta.url), in Node and in the page alike, so it is
 // served as is rather than pre-bundled into .vite/deps where those files are not.
 const fromOnnx = createRequire(new URL('./packages/onnx/package.json', import.meta.url));
-const ortWeb = { find: /^onnxruntime-web$/, replacement: fromOnnx.resolve('onnxruntime-web/wasm').replace(/ort\.wasm[^/]*$/, 'ort.wasm.min.mjs') };
+const ortWeb = {
+  find: /^onnxruntime-web$/,
+  replacement: fromOnnx.resolve('onnxruntime-web/wasm').replace(/ort\.wasm[^/]*$/, 'ort.wasm.min.mjs'),
+};
 
 const chromiumFlags = [
-  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+  '--enable-unsafe-webgpu',
 ];
 
 const common = {
@@ -43,7 +55,10 @@ export default defineConfig({
     exclude: ['onnxruntime-web'],
   },
   // Cross-origin isolated pages (SharedArrayBuffer): the CPU backend's kernels then use workers.
-  server: { fs: { allow: [root] }, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+  server: {
+    fs: { allow: [root] },
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
   test: {
     // Reporters belong to the root config (vitest ignores them per project).
     reporters: ['default', './test/reporter.ts'],

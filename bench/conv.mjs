@@ -58,14 +58,30 @@ function resnet50() {
   const conv = (cin, cout, k, stride, pad) => {
     const w = tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (k * k * cin)));
     const b = tf.randomNormal([cout], 0, 0.01);
-    const l = { w, b, stride, pad: [[0, 0], [pad, pad], [pad, pad], [0, 0]], macs: (hw) => hw * k * k * cin * cout };
+    const l = {
+      w,
+      b,
+      stride,
+      pad: [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      macs: (hw) => hw * k * k * cin * cout,
+    };
     convs.push(l);
     return l;
   };
   const stem = conv(3, 64, 7, 2, 3);
   const stages = [];
   let cin = 64;
-  for (const [width, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]]) {
+  for (const [width, blocks, stride] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ]) {
     const stage = [];
     for (let i = 0; i < blocks; i++) {
       const s = i === 0 ? stride : 1;
@@ -157,11 +173,37 @@ const configs = [
   { name: 'convkit, 2 threads', setup: ours({ threads: 2, relaxedSimd: false }) },
   { name: 'convkit, 1 thread', setup: ours({ threads: 1, relaxedSimd: false }) },
   { name: 'convkit, 2 threads, relaxed-SIMD', setup: ours({ threads: 2, enableV8RelaxedSimdFlag: true }) },
-  ...(wasmReady ? [{ name: 'tfjs-backend-wasm', setup: async () => { disableFastKernels(); await tf.setBackend('wasm'); } }] : []),
-  ...(withTfjsCpu ? [{ name: 'tfjs-backend-cpu', slow: true, setup: async () => { disableFastKernels(); await tf.setBackend('cpu'); } }] : []),
+  ...(wasmReady
+    ? [
+        {
+          name: 'tfjs-backend-wasm',
+          setup: async () => {
+            disableFastKernels();
+            await tf.setBackend('wasm');
+          },
+        },
+      ]
+    : []),
+  ...(withTfjsCpu
+    ? [
+        {
+          name: 'tfjs-backend-cpu',
+          slow: true,
+          setup: async () => {
+            disableFastKernels();
+            await tf.setBackend('cpu');
+          },
+        },
+      ]
+    : []),
 ];
 
-console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} vCPU, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${os.cpus()[0].model}, ${os.cpus().length} vCPU, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 // The host's load drifts (shared machine), so the fast configurations are interleaved: each
 // round sets every configuration up, warms it and times a few runs; the figure is the median
 // over all rounds. tfjs-backend-cpu (100× slower) is timed once per workload.
@@ -176,7 +218,8 @@ for (const c of cases) {
       if (cfg.slow && round > 0) continue;
       if (c.noWasm && cfg.name === 'tfjs-backend-wasm') continue;
       await cfg.setup();
-      if (cfg.name.includes('relaxed') && round === 0 && !fastKernelsInfo().relaxedSimd) console.log('(relaxed SIMD unavailable: plain SIMD)');
+      if (cfg.name.includes('relaxed') && round === 0 && !fastKernelsInfo().relaxedSimd)
+        console.log('(relaxed SIMD unavailable: plain SIMD)');
       const fn = c.make();
       const opts = cfg.slow ? { warmup: 1, runs: c.heavy ? 1 : 3 } : { warmup: 3, runs: c.heavy ? 3 : 5 };
       const t = time(fn, opts);
@@ -198,7 +241,12 @@ for (const c of cases) {
 }
 await tf.setBackend('cpu');
 enableFastKernels();
-console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `\nload average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 const names = configs.map((c) => c.name);
 console.log('\n| workload | ' + names.map((n) => `${n} ms (GFLOP/s)`).join(' | ') + ' | speed-up vs tfjs-cpu | vs tfjs-wasm |');

@@ -32,7 +32,10 @@ const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 function run(runner, model, batch) {
   const runs = runsFor(runner, batch);
-  const oneRun = (name, flags = []) => [process.execPath, [...flags, new URL('run-one.mjs', import.meta.url).pathname, name, model, String(batch), String(runs)]];
+  const oneRun = (name, flags = []) => [
+    process.execPath,
+    [...flags, new URL('run-one.mjs', import.meta.url).pathname, name, model, String(batch), String(runs)],
+  ];
   const [cmd, argv] =
     runner === 'pytorch'
       ? [PYTHON, [new URL('../scripts/bench/torch_bench.py', import.meta.url).pathname, model, String(batch), String(runs)]]
@@ -49,9 +52,13 @@ function run(runner, model, batch) {
 }
 
 if (hasTorch) {
-  execFileSync(PYTHON, [new URL('../scripts/bench/export_onnx.py', import.meta.url).pathname, new URL('.cache/onnx', import.meta.url).pathname, ...models], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    PYTHON,
+    [new URL('../scripts/bench/export_onnx.py', import.meta.url).pathname, new URL('.cache/onnx', import.meta.url).pathname, ...models],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 // The ONNX files of the onnxruntime peers come from torch.onnx.export.
@@ -66,16 +73,21 @@ const label = {
 };
 // The 128-bit SIMD peak of this machine on all threads: plain SIMD in this process, FMA with the flag.
 const peak = await simdPeak();
-const relaxedPeak = spawnSync(process.execPath, [RELAXED_FLAG, new URL('simd-peak.mjs', import.meta.url).pathname, '--json'], { encoding: 'utf8' });
+const relaxedPeak = spawnSync(process.execPath, [RELAXED_FLAG, new URL('simd-peak.mjs', import.meta.url).pathname, '--json'], {
+  encoding: 'utf8',
+});
 peak.relaxed = JSON.parse(relaxedPeak.stdout.trim().split('\n').at(-1) || '{}').relaxed;
-console.log(`WebAssembly SIMD peak, ${peak.threads} threads: ${peak.simd.toFixed(0)} GFLOP/s (plain), ${peak.relaxed?.toFixed(0) ?? '—'} GFLOP/s (relaxed, FMA)`);
+console.log(
+  `WebAssembly SIMD peak, ${peak.threads} threads: ${peak.simd.toFixed(0)} GFLOP/s (plain), ${peak.relaxed?.toFixed(0) ?? '—'} GFLOP/s (relaxed, FMA)`,
+);
 const rows = [];
 const cell = (r) => (r.error ? `failed: ${r.error}` : `${r.medianMs.toFixed(1)} (${r.minMs.toFixed(0)}–${r.maxMs.toFixed(0)})`);
 const ratio = (peer, ours) => (peer.error || ours.error ? '—' : `${(peer.medianMs / ours.medianMs).toFixed(2)}×`);
 
 const rate = (r, gmacs, batch) => (r.error || !gmacs ? undefined : (2 * gmacs * batch) / (r.medianMs / 1000));
 const gflops = (r, gmacs, batch) => rate(r, gmacs, batch)?.toFixed(0) ?? '—';
-const ofPeak = (r, gmacs, batch, limit) => (rate(r, gmacs, batch) === undefined || !limit ? '—' : `${((100 * rate(r, gmacs, batch)) / limit).toFixed(0)} %`);
+const ofPeak = (r, gmacs, batch, limit) =>
+  rate(r, gmacs, batch) === undefined || !limit ? '—' : `${((100 * rate(r, gmacs, batch)) / limit).toFixed(0)} %`;
 const results = {};
 
 function benchRow(model, batch, runners, gmacs) {
@@ -84,9 +96,14 @@ function benchRow(model, batch, runners, gmacs) {
   results[`${model}/${batch}`] = { convkit: ours, relaxed };
   results[`${model}/${batch}`].gflops = rate(ours, gmacs, batch);
   const row = [
-    model, String(batch),
-    cell(ours), gflops(ours, gmacs, batch), ofPeak(ours, gmacs, batch, peak.simd),
-    cell(relaxed), gflops(relaxed, gmacs, batch), ofPeak(relaxed, gmacs, batch, peak.relaxed),
+    model,
+    String(batch),
+    cell(ours),
+    gflops(ours, gmacs, batch),
+    ofPeak(ours, gmacs, batch, peak.simd),
+    cell(relaxed),
+    gflops(relaxed, gmacs, batch),
+    ofPeak(relaxed, gmacs, batch, peak.relaxed),
     ours.error ? '—' : ours.peakRssMB.toFixed(0),
   ];
   for (const p of peers) {
@@ -109,20 +126,44 @@ for (const model of models) {
     benchRow(model, batch, runners, GMACS[model]);
   }
 }
-benchRow('small_cnn_train', 64, peers.filter((p) => p === 'pytorch' || p === 'tfjs-cpu'), 0);
-if (!quick) benchRow('efficientnet_b0_train', 16, peers.filter((p) => p === 'pytorch'), 0);
+benchRow(
+  'small_cnn_train',
+  64,
+  peers.filter((p) => p === 'pytorch' || p === 'tfjs-cpu'),
+  0,
+);
+if (!quick)
+  benchRow(
+    'efficientnet_b0_train',
+    16,
+    peers.filter((p) => p === 'pytorch'),
+    0,
+  );
 
 const header = [
-  'model', 'batch', 'convkit ms (min–max)', 'GFLOP/s', '% of SIMD peak', 'convkit, relaxed SIMD ms', 'GFLOP/s', '% of relaxed peak', 'peak RSS MB',
+  'model',
+  'batch',
+  'convkit ms (min–max)',
+  'GFLOP/s',
+  '% of SIMD peak',
+  'convkit, relaxed SIMD ms',
+  'GFLOP/s',
+  '% of relaxed peak',
+  'peak RSS MB',
   ...peers.flatMap((p) => [`${label[p]} ms`, `${label[p]} / convkit`]),
 ];
-const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+  '\n',
+);
 // The goals the benchmark reports against, met or not.
 function goals() {
   const line = (title, key, peer, limit) => {
     const r = results[key];
     if (!r?.[peer] || r[peer].error) return `- ${title}: ${label[peer]} not measured.`;
-    const f = (c) => (c.error ? 'failed' : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${label[peer]}'s time (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`);
+    const f = (c) =>
+      c.error
+        ? 'failed'
+        : `${(c.medianMs / r[peer].medianMs).toFixed(2)}× ${label[peer]}'s time (${c.medianMs / r[peer].medianMs <= limit ? 'within' : 'outside'} ${limit}×)`;
     return `- ${title}: convkit ${f(r.convkit)}; with relaxed SIMD ${f(r.relaxed)}.`;
   };
   // convkit at least `factor`× faster than `peer` for every model and batch.

@@ -83,10 +83,14 @@ for (const model of models.length ? models : ['efficientnet_b0', 'googlenet']) {
     const title = `${model}, batch ${batch}: ${median.toFixed(1)} ms per predict (median of ${runs}), ${dispatches} kernel dispatches`;
     if (markdown) {
       console.log(`\n${title}\n\n| op type | dispatches | ms | share |\n|---|---:|---:|---:|`);
-      for (const [g, ms] of rows) console.log(`| ${g} | ${counts.get(g) ?? '—'} | ${ms.toFixed(1)} | ${((100 * ms) / whole).toFixed(0)} % |`);
+      for (const [g, ms] of rows)
+        console.log(`| ${g} | ${counts.get(g) ?? '—'} | ${ms.toFixed(1)} | ${((100 * ms) / whole).toFixed(0)} % |`);
     } else {
       console.log(`\n${title}`);
-      for (const [g, ms] of rows) console.log(`  ${g.padEnd(44)} ${String(counts.get(g) ?? '').padStart(4)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / whole).toFixed(0).padStart(4)} %`);
+      for (const [g, ms] of rows)
+        console.log(
+          `  ${g.padEnd(44)} ${String(counts.get(g) ?? '').padStart(4)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / whole).toFixed(0).padStart(4)} %`,
+        );
     }
     x.dispose();
   }

@@ -50,7 +50,10 @@ if (runner === 'onnx') {
   await import('@convkit/backend-cpu');
   const { createModel } = await import('@convkit/models');
   const { toOnnxRuntime } = await import('@convkit/onnx');
-  const predictor = await toOnnxRuntime(createModel(model, { seed: 0 }), { inputShape: [batch, 224, 224, 3], sessionOptions: { intraOpNumThreads: THREADS, interOpNumThreads: 1 } });
+  const predictor = await toOnnxRuntime(createModel(model, { seed: 0 }), {
+    inputShape: [batch, 224, 224, 3],
+    sessionOptions: { intraOpNumThreads: THREADS, interOpNumThreads: 1 },
+  });
   const x = tf.randomUniform([batch, 224, 224, 3]);
   await measure(async () => (await predictor.predict(x)).dispose());
 } else {

@@ -15,13 +15,22 @@ const source = (relaxed) => {
   const m = f32x4.splat(0.999), b = f32x4.splat(0.001);
   let ${accs.map((a, i) => `${a} = f32x4.splat(${i + 1})`).join(', ')};
   for (let i = 0; i < iters; i++) { ${accs.map(step).join(' ')} }
-  let s = ${accs.join(' ').replace(/ /g, ', ').split(', ').reduce((e, a) => (e ? `f32x4.add(${e}, ${a})` : a), '')};
+  let s = ${accs
+    .join(' ')
+    .replace(/ /g, ', ')
+    .split(', ')
+    .reduce((e, a) => (e ? `f32x4.add(${e}, ${a})` : a), '')};
   return f32x4.extract_lane(s, 0);
 }`;
 };
 
 async function compile(relaxed) {
-  const { binary, error, stderr } = await asc.compileString(source(relaxed), { optimizeLevel: 3, runtime: 'stub', noAssert: true, enable: relaxed ? ['simd', 'relaxed-simd'] : ['simd'] });
+  const { binary, error, stderr } = await asc.compileString(source(relaxed), {
+    optimizeLevel: 3,
+    runtime: 'stub',
+    noAssert: true,
+    enable: relaxed ? ['simd', 'relaxed-simd'] : ['simd'],
+  });
   if (error) throw new Error(`simd-peak: ${error.message}\n${stderr}`);
   return binary;
 }
@@ -41,7 +50,15 @@ async function measure(binary, threads, iters = 4e7) {
   const workers = Array.from({ length: threads }, () => new Worker(workerSource, { eval: true, workerData: { binary } }));
   try {
     await new Promise((r) => setTimeout(r, 200));
-    const ms = await Promise.all(workers.map((w) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(iters); })));
+    const ms = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise((resolve) => {
+            w.once('message', resolve);
+            w.postMessage(iters);
+          }),
+      ),
+    );
     const flops = iters * CHAINS * 4 * 2;
     return ms.reduce((sum, t) => sum + flops / (t / 1000) / 1e9, 0);
   } finally {
@@ -65,5 +82,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(JSON.stringify(r));
     process.exit(0);
   }
-  console.log(`${r.threads} threads: ${r.simd.toFixed(0)} GFLOP/s plain SIMD, ${r.relaxed ? `${r.relaxed.toFixed(0)} GFLOP/s relaxed SIMD` : 'relaxed SIMD not available (node --experimental-wasm-relaxed-simd)'}`);
+  console.log(
+    `${r.threads} threads: ${r.simd.toFixed(0)} GFLOP/s plain SIMD, ${r.relaxed ? `${r.relaxed.toFixed(0)} GFLOP/s relaxed SIMD` : 'relaxed SIMD not available (node --experimental-wasm-relaxed-simd)'}`,
+  );
 }

@@ -11,7 +11,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { torchAvailable } from '../test/torch-reference';
 
 const dir = new URL('snippets/', import.meta.url).pathname;
-const snippets = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+const snippets = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
 
 /** Runs a snippet module once and returns what it printed with console.log. */
 async function run(name: string): Promise<string> {
@@ -104,7 +107,11 @@ describe('docs snippets', () => {
   it.runIf(torchAvailable())('the PyTorch script of the weights guide gives the logits convkit prints', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'convkit-docs-'));
     const py = execFileSync('/usr/bin/python3', [join(dir, 'small_cnn.py'), join(tmp, 'small-cnn.pth')], { encoding: 'utf8' });
-    const numbers = (s: string) => s.match(/logits: \[([^\]]*)\]/)![1].split(',').map(Number);
+    const numbers = (s: string) =>
+      s
+        .match(/logits: \[([^\]]*)\]/)![1]
+        .split(',')
+        .map(Number);
     const ours = numbers((await outputOf('pytorch-weights')).replace(/\s+/g, ' '));
     const file = join(dir, 'small_cnn.out.txt');
     if (process.env.UPDATE_SNIPPETS) writeFileSync(file, py);

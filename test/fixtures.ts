@@ -10,7 +10,6 @@ export function readJson<T>(url: URL): T {
   return JSON.parse(readFileSync(url, 'utf8')) as T;
 }
 
-
 /**
  * Asserts `actual` matches the reference: same shape and max |a - e| <= atol + rtol·max|e|.
  * Returns the max difference so tests can report it.

@@ -34,15 +34,40 @@ const t1 = (t: tf.Tensor | undefined) => t as tf.Tensor1D;
 const t4 = (t: tf.Tensor) => t as tf.Tensor4D;
 
 const ops: [prefix: string, op: Op][] = [
-  ['conv_', ({ x, weight, bias }, m) => conv2d(t4(x), t4(weight), { stride: m.stride, padding: m.padding as Padding, dilation: m.dilation, groups: m.groups, bias: t1(bias), activation: m.activation })],
+  [
+    'conv_',
+    ({ x, weight, bias }, m) =>
+      conv2d(t4(x), t4(weight), {
+        stride: m.stride,
+        padding: m.padding as Padding,
+        dilation: m.dilation,
+        groups: m.groups,
+        bias: t1(bias),
+        activation: m.activation,
+      }),
+  ],
   ['maxpool_', ({ x }, m) => maxPool2d(t4(x), { kernelSize: m.kernelSize, stride: m.stride, padding: m.padding, ceilMode: m.ceilMode })],
-  ['avgpool_', ({ x }, m) => avgPool2d(t4(x), { kernelSize: m.kernelSize, stride: m.stride, padding: m.padding, ceilMode: m.ceilMode, countIncludePad: m.countIncludePad })],
+  [
+    'avgpool_',
+    ({ x }, m) =>
+      avgPool2d(t4(x), {
+        kernelSize: m.kernelSize,
+        stride: m.stride,
+        padding: m.padding,
+        ceilMode: m.ceilMode,
+        countIncludePad: m.countIncludePad,
+      }),
+  ],
   ['adaptive_', ({ x }, m) => adaptiveAvgPool2d(t4(x), m.outputSize)],
   ['linear', ({ x, weight, bias }) => linear(x, weight as tf.Tensor2D, t1(bias))],
   ['softmax_', ({ x }, m) => softmax(x, m.dim)],
   ['log_softmax_', ({ x }, m) => logSoftmax(x, m.dim)],
   ['act_', ({ x }, m) => activation(x, m.activation as ActivationName)],
-  ['batchnorm_eval', ({ x, weight, bias }, m) => batchNorm(x, t1(toTensor(m.mean)), t1(toTensor(m.variance)), { weight: t1(weight), bias: t1(bias), eps: m.eps })],
+  [
+    'batchnorm_eval',
+    ({ x, weight, bias }, m) =>
+      batchNorm(x, t1(toTensor(m.mean)), t1(toTensor(m.variance)), { weight: t1(weight), bias: t1(bias), eps: m.eps }),
+  ],
   ['batchnorm_train', ({ x, weight, bias }, m) => batchNormTrain(x, { weight: t1(weight), bias: t1(bias), eps: m.eps }).output],
 ];
 

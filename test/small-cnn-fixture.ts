@@ -27,8 +27,14 @@ export interface SmallCnnFixture {
 
 export function fixtureCnn(): Sequential {
   const features = new Sequential(
-    new Conv2d(1, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Conv2d(8, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    new Conv2d(1, 8, 3, { padding: 1 }),
+    new BatchNorm2d(8),
+    new ReLU(),
+    new MaxPool2d({ kernelSize: 2 }),
+    new Conv2d(8, 16, 3, { padding: 1 }),
+    new BatchNorm2d(16),
+    new ReLU(),
+    new MaxPool2d({ kernelSize: 2 }),
     new Dropout2d(0),
   );
   return new Sequential(features, new Flatten(), new Linear(16 * 3 * 3, 5));

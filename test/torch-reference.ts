@@ -13,7 +13,8 @@ let available: boolean | undefined;
 export function torchAvailable(): boolean {
   if (available === undefined) {
     available = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-    if (!available && process.env.CI) throw new Error('CI needs /usr/bin/python3 with torch and torchvision (python3-torch, python3-torchvision)');
+    if (!available && process.env.CI)
+      throw new Error('CI needs /usr/bin/python3 with torch and torchvision (python3-torch, python3-torchvision)');
   }
   return available;
 }
@@ -36,17 +37,39 @@ export function ensureTorchReference(model: string, { size = 64, seed = 0, batch
   const stem = join(dir, `${model}-${size}-${seed}`);
   const wantsPth = extra.includes('--pth');
   if (!existsSync(`${stem}.bin`) || !existsSync(`${stem}.json`) || (wantsPth && !existsSync(`${stem}.pth`))) {
-    execFileSync(PYTHON, [join(ROOT, 'scripts/fixtures/architectures.py'), model, '--size', String(size), '--seed', String(seed), '--batch', String(batch), '--out', dir, ...extra], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      PYTHON,
+      [
+        join(ROOT, 'scripts/fixtures/architectures.py'),
+        model,
+        '--size',
+        String(size),
+        '--seed',
+        String(seed),
+        '--batch',
+        String(batch),
+        '--out',
+        dir,
+        ...extra,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   return stem;
 }
 
 /** Generates (once, cached) and reads PyTorch's reference for a torchvision model. */
-export function torchReference(model: string, options: { size?: number; seed?: number; batch?: number; extra?: string[] } = {}): TorchReference {
+export function torchReference(
+  model: string,
+  options: { size?: number; seed?: number; batch?: number; extra?: string[] } = {},
+): TorchReference {
   const stem = ensureTorchReference(model, options);
-  const header = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { numParams: number; tensors: Record<string, { shape: number[]; offset: number }> };
+  const header = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as {
+    numParams: number;
+    tensors: Record<string, { shape: number[]; offset: number }>;
+  };
   const bytes = readFileSync(`${stem}.bin`);
   const tensors: Record<string, tf.Tensor> = {};
   for (const [name, { shape, offset }] of Object.entries(header.tensors)) {
@@ -54,7 +77,11 @@ export function torchReference(model: string, options: { size?: number; seed?: n
     const values = new Float32Array(bytes.buffer, bytes.byteOffset + offset, size);
     tensors[name] = tf.tensor(values.slice(), shape, 'float32');
   }
-  const state = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith('state.')).map(([k, v]) => [k.slice(6), v]));
+  const state = Object.fromEntries(
+    Object.entries(tensors)
+      .filter(([k]) => k.startsWith('state.'))
+      .map(([k, v]) => [k.slice(6), v]),
+  );
   return {
     numParams: header.numParams,
     state,

@@ -6,7 +6,8 @@ import { defineConfig } from 'vitepress';
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 // Pages written alongside other work (benchmarks, bundle sizes): listed once they exist.
-const optional = (file: string, text: string) => (existsSync(new URL(`../guide/${file}.md`, import.meta.url)) ? [{ text, link: `/guide/${file}` }] : []);
+const optional = (file: string, text: string) =>
+  existsSync(new URL(`../guide/${file}.md`, import.meta.url)) ? [{ text, link: `/guide/${file}` }] : [];
 
 export default defineConfig({
   title: 'convkit',

@@ -12,7 +12,9 @@ const inFeatures = model.classifier.inFeatures; // model.classifier.in_features
 model.classifier = new Linear(inFeatures, 10); // model.classifier = nn.Linear(in_features, 10)
 
 console.log(`classifier.in_features: ${inFeatures}`);
-console.log(`trainable: ${model.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${model.numParameters().toLocaleString('en-US')}`);
+console.log(
+  `trainable: ${model.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${model.numParameters().toLocaleString('en-US')}`,
+);
 
 const images = tf.randomNormal([2, 600, 600, 3], 0, 1, 'float32', 1); // a batch of two 600×600 images
 const logits = model.predict(images);

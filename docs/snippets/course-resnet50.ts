@@ -8,7 +8,9 @@ const numFtrs = model.fc.inFeatures; // num_ftrs = model.fc.in_features
 model.fc = new Linear(numFtrs, 10); // model.fc = nn.Linear(num_ftrs, 10)
 
 console.log(`num_ftrs: ${numFtrs}`);
-console.log(`trainable: ${model.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${model.numParameters().toLocaleString('en-US')}`);
+console.log(
+  `trainable: ${model.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${model.numParameters().toLocaleString('en-US')}`,
+);
 
 const logits = model.predict(tf.randomNormal([2, 224, 224, 3], 0, 1, 'float32', 1));
 console.log('output:', logits.shape);

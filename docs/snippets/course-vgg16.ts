@@ -9,7 +9,9 @@ model.freeze('features'); // for param in model.features.parameters(): param.req
 model.classifier.set(6, new Linear(4096, 10)); // model.classifier[6] = nn.Linear(4096, 10)
 
 for (const [name, part] of model.namedChildren().filter(([, m]) => m.numParameters() > 0)) {
-  console.log(`${name}: ${part.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${part.numParameters().toLocaleString('en-US')} trainable`);
+  console.log(
+    `${name}: ${part.numParameters({ trainableOnly: true }).toLocaleString('en-US')} of ${part.numParameters().toLocaleString('en-US')} trainable`,
+  );
 }
 console.log(`trainable: ${model.numParameters({ trainableOnly: true }).toLocaleString('en-US')}`);
 
@@ -28,6 +30,8 @@ const { value, grads } = tf.variableGrads(() => {
 optimizer.step(grads);
 const changed = (before: tf.Tensor, key: string) => tf.any(tf.notEqual(before, model.stateDict()[key])).dataSync()[0] === 1;
 console.log('output:', outputShape);
-console.log(`features.0.weight changed: ${changed(conv0, 'features.0.weight')}; classifier.6.weight changed: ${changed(fc6, 'classifier.6.weight')}`);
+console.log(
+  `features.0.weight changed: ${changed(conv0, 'features.0.weight')}; classifier.6.weight changed: ${changed(fc6, 'classifier.6.weight')}`,
+);
 tf.dispose([x, labels, conv0, fc6, value, ...Object.values(grads)]);
 model.dispose();

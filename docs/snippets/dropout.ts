@@ -2,7 +2,7 @@ import '@convkit/backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dropout } from '@convkit/regularization';
 
-const dropout = new Dropout(0.5, 42) // p = 0.5, seeded so the example repeats;
+const dropout = new Dropout(0.5, 42); // p = 0.5, seeded so the example repeats;
 const x = tf.ones([1, 8]);
 
 // Training: about half the values become 0, the others are scaled by 1 / (1 - p) = 2,

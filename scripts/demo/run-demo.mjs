@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // turbo's telemetry notice is build noise too; node_modules/.bin for a run without pnpm.
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` };
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`,
+};
 
 process.stdout.write('building convkit… ');
 const build = spawnSync('turbo', ['run', 'build', '--filter=@convkit/cli...', '--output-logs=errors-only', '--ui=stream'], {

@@ -24,7 +24,21 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ensureTools, fmtSeconds, killRunning, pack, parseArgs, pool, publicPackages, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir,
+  ensureTools,
+  fmtSeconds,
+  killRunning,
+  pack,
+  parseArgs,
+  pool,
+  publicPackages,
+  releaseDir,
+  removeDir,
+  repoRoot,
+  run,
+  runAsync,
+  shortName,
+  stepTimer,
+  tempDir,
 } from './lib/common.mjs';
 import { staticChecks } from './lib/static-checks.mjs';
 
@@ -41,13 +55,21 @@ const fail = (pkg, step, message) => {
   problems.push({ pkg, step, message });
   console.log(`  ✗ ${pkg} [${step}] ${message.split('\n')[0]}`);
   const rest = message.split('\n').slice(1).join('\n').trim();
-  if (rest) console.log(rest.split('\n').slice(-25).map((l) => `      ${l}`).join('\n'));
+  if (rest)
+    console.log(
+      rest
+        .split('\n')
+        .slice(-25)
+        .map((l) => `      ${l}`)
+        .join('\n'),
+    );
 };
 
 const all = publicPackages();
 const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim().replace(/^@convkit\//, ''))) : null;
 const selected = only ? all.filter((p) => only.has(shortName(p.name))) : all;
-if (only && selected.length !== only.size) throw new Error(`--only names unknown packages; public packages: ${all.map((p) => shortName(p.name)).join(', ')}`);
+if (only && selected.length !== only.size)
+  throw new Error(`--only names unknown packages; public packages: ${all.map((p) => shortName(p.name)).join(', ')}`);
 console.log(`public packages (${all.length}): ${all.map((p) => shortName(p.name)).join(', ')}`);
 if (only) console.log(`checking: ${selected.map((p) => shortName(p.name)).join(', ')}`);
 
@@ -101,19 +123,27 @@ try {
     const tools = ensureTools();
     await step('publint --strict', async () => {
       const publint = join(repoRoot, 'node_modules', '.bin', 'publint');
-      const results = await pool(selected, jobs, (pkg) => runAsync(publint, ['run', packed[pkg.name].tarball, '--strict'], { timeoutS: 120 }));
+      const results = await pool(selected, jobs, (pkg) =>
+        runAsync(publint, ['run', packed[pkg.name].tarball, '--strict'], { timeoutS: 120 }),
+      );
       selected.forEach((pkg, i) => {
         const r = results[i];
-        const body = r.out.split('\n').filter((l) => l && !/^Running publint|^Unpacking|^Linting/.test(l)).join('\n');
+        const body = r.out
+          .split('\n')
+          .filter((l) => l && !/^Running publint|^Unpacking|^Linting/.test(l))
+          .join('\n');
         if (r.status !== 0) fail(pkg.name, 'publint', `publint --strict failed\n${body}`);
-        else if (body.trim() && !/^All good!?$/.test(body.trim())) notes.push({ pkg: pkg.name, message: `publint: ${body.replace(/\n/g, ' ')}` });
+        else if (body.trim() && !/^All good!?$/.test(body.trim()))
+          notes.push({ pkg: pkg.name, message: `publint: ${body.replace(/\n/g, ' ')}` });
       });
     });
     await step('attw (are the types wrong)', async () => {
       const results = await pool(selected, jobs, (pkg) => {
         const args = attwArgs(packed[pkg.name].dir);
         if (!args) return { skipped: true };
-        return runAsync(tools.attw, [packed[pkg.name].tarball, ...args, '--format', 'ascii', '--no-color', '--no-emoji'], { timeoutS: 120 }).then((r) => ({ ...r, args }));
+        return runAsync(tools.attw, [packed[pkg.name].tarball, ...args, '--format', 'ascii', '--no-color', '--no-emoji'], {
+          timeoutS: 120,
+        }).then((r) => ({ ...r, args }));
       });
       selected.forEach((pkg, i) => {
         const r = results[i];
@@ -131,10 +161,22 @@ try {
     const installed = readdirSync(join(project, 'node_modules', '@convkit')).sort();
     const missing = all.map((p) => shortName(p.name)).filter((n) => !installed.includes(n));
     if (missing.length) fail('(all)', 'install', `not installed: ${missing.join(', ')}`);
-    const copies = run('find', [join(project, 'node_modules'), '-path', '*/@tensorflow/tfjs-core/package.json'], { quiet: true }).stdout.trim().split('\n');
-    if (copies.length !== 1) fail('(all)', 'install', `${copies.length} copies of @tensorflow/tfjs-core installed (must be one: it is a peer)\n${copies.join('\n')}`);
+    const copies = run('find', [join(project, 'node_modules'), '-path', '*/@tensorflow/tfjs-core/package.json'], { quiet: true })
+      .stdout.trim()
+      .split('\n');
+    if (copies.length !== 1)
+      fail(
+        '(all)',
+        'install',
+        `${copies.length} copies of @tensorflow/tfjs-core installed (must be one: it is a peer)\n${copies.join('\n')}`,
+      );
     const nested = installed.filter((n) => existsSync(join(project, 'node_modules', '@convkit', n, 'node_modules', '@convkit')));
-    if (nested.length) fail('(all)', 'install', `second copies of @convkit packages nested under ${nested.join(', ')} (a range that the tarball versions do not satisfy?)`);
+    if (nested.length)
+      fail(
+        '(all)',
+        'install',
+        `second copies of @convkit packages nested under ${nested.join(', ')} (a range that the tarball versions do not satisfy?)`,
+      );
     for (const f of ['run.mjs', 'entry-check.mjs']) copyFileSync(join(releaseDir, 'smoke', f), join(project, f));
 
     await pool(selected, 2, async (pkg) => {
@@ -169,9 +211,15 @@ try {
         copyFileSync(join(releaseDir, 'smoke', 'entry-check.mjs'), join(project, 'entry-check.mjs'));
         const convkit = readdirSync(join(project, 'node_modules', '@convkit')).sort();
         const closure = convkit.filter((n) => n !== name);
-        console.log(`  ${pkg.name} alone pulls in: ${closure.length ? closure.map((n) => `@convkit/${n}`).join(', ') : 'no other @convkit package'}`);
+        console.log(
+          `  ${pkg.name} alone pulls in: ${closure.length ? closure.map((n) => `@convkit/${n}`).join(', ') : 'no other @convkit package'}`,
+        );
         if (ARCHITECTURES.includes(name) && closure.join() !== ARCH_CLOSURE.join()) {
-          fail(pkg.name, 'alone install', `an architecture must pull in exactly ${ARCH_CLOSURE.join(', ')}; got ${closure.join(', ') || 'nothing'}`);
+          fail(
+            pkg.name,
+            'alone install',
+            `an architecture must pull in exactly ${ARCH_CLOSURE.join(', ')}; got ${closure.join(', ') || 'nothing'}`,
+          );
         }
         await checkEntries(project, pkg, packed[pkg.name].dir, 'alone');
         if (!opts.keep) await rm(project, { recursive: true, force: true });
@@ -191,7 +239,9 @@ try {
   else {
     const started = Date.now();
     removeDir(work);
-    console.log(`\nremoved the temporary projects (${fmtSeconds((Date.now() - started) / 1000)}); wall time ${fmtSeconds((Date.now() - t0) / 1000)}`);
+    console.log(
+      `\nremoved the temporary projects (${fmtSeconds((Date.now() - started) / 1000)}); wall time ${fmtSeconds((Date.now() - t0) / 1000)}`,
+    );
   }
   if (problems.length) {
     console.log(`\n== ${problems.length} problem(s)`);
@@ -199,14 +249,21 @@ try {
   }
   // Deliberately not in the "N passed, N failed" form: CI reads that as the test count.
   const failedPkgs = [...new Set(problems.map((p) => p.pkg))];
-  console.log(exitCode === 0 ? `\ncheck-packages: OK (${selected.length} packages)` : `\ncheck-packages: FAILED (${failedPkgs.join(', ') || 'see above'})`);
+  console.log(
+    exitCode === 0
+      ? `\ncheck-packages: OK (${selected.length} packages)`
+      : `\ncheck-packages: FAILED (${failedPkgs.join(', ') || 'see above'})`,
+  );
   process.exit(exitCode);
 }
 
 /** An empty npm project in `dir` with these dependencies, installed from the tarballs + registry. */
 async function npmProject(dir, dependencies, overrides) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'convkit-packed-install', private: true, dependencies, overrides }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'convkit-packed-install', private: true, dependencies, overrides }, null, 2)}\n`,
+  );
   const r = await runAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
     cwd: dir,
     timeoutS: 240,
@@ -232,7 +289,10 @@ function manifestOf(dir) {
 
 function shipsCjs(dir) {
   const m = manifestOf(dir);
-  return JSON.stringify(m.exports ?? {}).includes('"require"') || (!m.exports && typeof m.main === 'string' && (m.main.endsWith('.cjs') || m.type !== 'module'));
+  return (
+    JSON.stringify(m.exports ?? {}).includes('"require"') ||
+    (!m.exports && typeof m.main === 'string' && (m.main.endsWith('.cjs') || m.type !== 'module'))
+  );
 }
 
 /** Imports every entry point from ESM and, where the package ships CJS, requires it; the names must agree. */
@@ -257,7 +317,11 @@ async function checkEntries(project, pkg, extracted, where) {
 }
 
 function lastJson(out) {
-  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = out
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   return JSON.parse(line);
 }
 

@@ -53,21 +53,36 @@ const apps = [
     id: 'resnet18-cpu',
     label: '`resnet18` + `@convkit/backend-cpu` (a complete app)',
     code: `import '@convkit/backend-cpu';\nimport { resnet18 } from '@convkit/resnet';\nexport default resnet18;`,
-    forbid: { packages: ARCHS.filter((a) => a !== 'resnet').concat(BACKENDS.filter((b) => b !== 'backend-cpu'), ['weights', 'data', 'models', 'train']) },
+    forbid: {
+      packages: ARCHS.filter((a) => a !== 'resnet').concat(
+        BACKENDS.filter((b) => b !== 'backend-cpu'),
+        ['weights', 'data', 'models', 'train'],
+      ),
+    },
     needs: ['backend-cpu'],
   },
   {
     id: 'resnet18-webgl',
     label: '`resnet18` + `@convkit/backend-webgl`',
     code: `import '@convkit/backend-webgl';\nimport { resnet18 } from '@convkit/resnet';\nexport default resnet18;`,
-    forbid: { packages: ARCHS.filter((a) => a !== 'resnet').concat(BACKENDS.filter((b) => b !== 'backend-webgl'), ['weights', 'data', 'models', 'train']) },
+    forbid: {
+      packages: ARCHS.filter((a) => a !== 'resnet').concat(
+        BACKENDS.filter((b) => b !== 'backend-webgl'),
+        ['weights', 'data', 'models', 'train'],
+      ),
+    },
     needs: ['backend-webgl'],
   },
   {
     id: 'resnet18-webgpu',
     label: '`resnet18` + `@convkit/backend-webgpu`',
     code: `import '@convkit/backend-webgpu';\nimport { resnet18 } from '@convkit/resnet';\nexport default resnet18;`,
-    forbid: { packages: ARCHS.filter((a) => a !== 'resnet').concat(BACKENDS.filter((b) => b !== 'backend-webgpu'), ['weights', 'data', 'models', 'train']) },
+    forbid: {
+      packages: ARCHS.filter((a) => a !== 'resnet').concat(
+        BACKENDS.filter((b) => b !== 'backend-webgpu'),
+        ['weights', 'data', 'models', 'train'],
+      ),
+    },
     needs: ['backend-webgpu'],
   },
   {
@@ -87,7 +102,14 @@ const apps = [
     label: 'transforms from `@convkit/data` (compose, resize, centerCrop, normalize)',
     code: `import { compose, resize, centerCrop, normalize } from '@convkit/data';\nexport default compose(resize(256), centerCrop(224), normalize());`,
     // The ImageNet class names (a 1000-string table) and the IDX reader are not transforms.
-    forbid: { packages: ['layers', 'regularization', ...ARCHS, ...BACKENDS, 'weights', 'models', 'train'], markers: [{ text: 'goldfish', why: 'carries the 1000 ImageNet class names (`IMAGENET_CLASSES`, ~10 kB), which no transform uses' }, 'pngjs', 'jpeg-js'] },
+    forbid: {
+      packages: ['layers', 'regularization', ...ARCHS, ...BACKENDS, 'weights', 'models', 'train'],
+      markers: [
+        { text: 'goldfish', why: 'carries the 1000 ImageNet class names (`IMAGENET_CLASSES`, ~10 kB), which no transform uses' },
+        'pngjs',
+        'jpeg-js',
+      ],
+    },
   },
   {
     id: 'data-labels',
@@ -127,7 +149,11 @@ const app = tempDir('treeshake');
 mkdirSync(join(app, 'node_modules', '@convkit'), { recursive: true });
 for (const p of packages) symlinkSync(p.dir, join(app, 'node_modules', '@convkit', shortName(p.name)), 'dir');
 mkdirSync(join(app, 'node_modules', '@tensorflow'));
-symlinkSync(realpathSync(join(repoRoot, 'node_modules', '@tensorflow', 'tfjs-core')), join(app, 'node_modules', '@tensorflow', 'tfjs-core'), 'dir');
+symlinkSync(
+  realpathSync(join(repoRoot, 'node_modules', '@tensorflow', 'tfjs-core')),
+  join(app, 'node_modules', '@tensorflow', 'tfjs-core'),
+  'dir',
+);
 writeFileSync(join(app, 'package.json'), '{ "name": "treeshake-app", "private": true, "type": "module" }\n');
 
 const packageDirs = new Map(packages.map((p) => [shortName(p.name), p.dir + sep]));
@@ -174,14 +200,18 @@ try {
       const { text: marker, why } = typeof m === 'string' ? { text: m } : m;
       if (text.includes(marker)) problems.push(`${a.id}: ${why ?? `bundle contains '${marker}'`}`);
     }
-    for (const m of a.forbid.keepMarkers ?? []) if (!text.includes(m)) problems.push(`${a.id}: bundle lacks '${m}' (did the app get tree-shaken away?)`);
+    for (const m of a.forbid.keepMarkers ?? [])
+      if (!text.includes(m)) problems.push(`${a.id}: bundle lacks '${m}' (did the app get tree-shaken away?)`);
     for (const e of externals) {
       if (/^@tensorflow\/tfjs-backend/.test(e) && !a.id.startsWith('resnet18-')) problems.push(`${a.id}: imports ${e}`);
     }
     const minified = Buffer.byteLength(text);
     const gzip = gzipSync(text, { level: 9 }).length;
     rows.push({ ...a, minified, gzip, byPackage, externals });
-    const parts = [...byPackage].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${kb(v)}`).join(', ');
+    const parts = [...byPackage]
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, v]) => `${k} ${kb(v)}`)
+      .join(', ');
     console.log(`${a.id.padEnd(16)} ${kb(minified).padStart(9)} min ${kb(gzip).padStart(9)} gzip   ${parts}`);
     console.log(`${''.padEnd(16)} external: ${externals.join(', ') || 'none'}`);
   }
@@ -218,7 +248,8 @@ function kb(bytes) {
 
 function renderDoc(rows, problems) {
   const distinct = [...new Set(packages.map((p) => p.manifest.version))];
-  const versions = distinct.length === 1 ? `every @convkit package at ${distinct[0]}` : packages.map((p) => `${p.name}@${p.manifest.version}`).join(', ');
+  const versions =
+    distinct.length === 1 ? `every @convkit package at ${distinct[0]}` : packages.map((p) => `${p.name}@${p.manifest.version}`).join(', ');
   const esbuildVersion = esbuild.version;
   const lines = [
     '# Bundle sizes',
@@ -235,7 +266,10 @@ function renderDoc(rows, problems) {
     '| import | minified | gzip | what is inside (minified bytes per package) |',
     '|---|---:|---:|---|',
     ...rows.map((r) => {
-      const parts = [...r.byPackage].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k.replace('@convkit/', '')} ${kb(v)}`).join(', ');
+      const parts = [...r.byPackage]
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${k.replace('@convkit/', '')} ${kb(v)}`)
+        .join(', ');
       return `| ${r.label} | ${kb(r.minified)} | ${kb(r.gzip)} | ${parts} |`;
     }),
     '',
@@ -247,11 +281,16 @@ function renderDoc(rows, problems) {
     '  so what is dropped inside a package is what esbuild can prove unused.',
     '- `@convkit/models` is the registry of every family: import the family package instead when an',
     '  app needs one model.',
-    "- A backend is what an app adds to run anything: `@convkit/backend-cpu` bundles",
-    '  `@tensorflow/tfjs-backend-cpu` and convkit\'s WebAssembly kernels (embedded as base64); the',
+    '- A backend is what an app adds to run anything: `@convkit/backend-cpu` bundles',
+    "  `@tensorflow/tfjs-backend-cpu` and convkit's WebAssembly kernels (embedded as base64); the",
     '  WebGL and WebGPU packages bundle their tfjs backends.',
     ...(problems.length
-      ? ['', 'Known gaps (the check fails on these until they are fixed):', '', ...problems.map((p) => `- ${p.replace(/^([\w-]+):/, '`$1`:')}`)]
+      ? [
+          '',
+          'Known gaps (the check fails on these until they are fixed):',
+          '',
+          ...problems.map((p) => `- ${p.replace(/^([\w-]+):/, '`$1`:')}`),
+        ]
       : []),
     '',
     `Measured on ${new Date().toISOString().slice(0, 10)} for ${versions}.`,

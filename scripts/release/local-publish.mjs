@@ -26,7 +26,20 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
-  ensureTools, killRunning, parseArgs, publicPackages, readJson, releaseDir, removeDir, repoRoot, run, runAsync, shortName, stepTimer, tempDir, toolsDir,
+  ensureTools,
+  killRunning,
+  parseArgs,
+  publicPackages,
+  readJson,
+  releaseDir,
+  removeDir,
+  repoRoot,
+  run,
+  runAsync,
+  shortName,
+  stepTimer,
+  tempDir,
+  toolsDir,
 } from './lib/common.mjs';
 
 const opts = parseArgs(process.argv.slice(2), { booleans: ['no-build', 'build-in-clone', 'one-round', 'keep'], strings: ['timeout'] });
@@ -79,7 +92,11 @@ try {
     verdaccio.stdout.on('data', (d) => (out += d));
     verdaccio.stderr.on('data', (d) => (out += d));
     verdaccio.on('exit', () => writeFileSync(log, out));
-    await waitFor(async () => (await fetch(`${registry}-/ping`)).ok, 30, () => out);
+    await waitFor(
+      async () => (await fetch(`${registry}-/ping`)).ok,
+      30,
+      () => out,
+    );
     // A throwaway user (htpasswd, max_users 1): registering it returns a token.
     const password = `pw-${Math.random().toString(36).slice(2)}`;
     const res = await fetch(`${registry}-/user/org.couchdb.user:release-check`, {
@@ -95,9 +112,12 @@ try {
   await step('copy the repo (git clone + working-tree changes) to a throwaway folder', () => {
     run('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, clone], { quiet: true });
     // Bring over the working tree as it is (tracked changes and new, non-ignored files).
-    const files = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { quiet: true }).stdout.split('\0').filter((f) => f && existsSync(join(repoRoot, f)));
+    const files = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { quiet: true })
+      .stdout.split('\0')
+      .filter((f) => f && existsSync(join(repoRoot, f)));
     for (const f of files) cpSync(join(repoRoot, f), join(clone, f), { recursive: false, force: true, dereference: false });
-    for (const f of run('git', ['ls-files', '-d', '-z'], { quiet: true }).stdout.split('\0').filter(Boolean)) rmSync(join(clone, f), { force: true });
+    for (const f of run('git', ['ls-files', '-d', '-z'], { quiet: true }).stdout.split('\0').filter(Boolean))
+      rmSync(join(clone, f), { force: true });
     git(['checkout', '-q', '-B', 'main']);
     git(['add', '-A']);
     git(['commit', '-q', '--allow-empty', '-m', 'release check: working tree snapshot']);
@@ -116,46 +136,60 @@ try {
     run('pnpm', ['install', '--no-frozen-lockfile', '--prefer-offline'], { cwd: clone, quiet: true, timeoutS: 300 });
   });
 
-  const built = await step(opts['build-in-clone'] ? 'build in the copy (turbo)' : 'build (turbo in the real repo, cached) and copy dist/ into the copy', () => {
-    const pkgs = publicPackages(clone);
-    const filters = pkgs.map((p) => `--filter=${p.name}`);
-    const turbo = ['exec', 'turbo', 'run', 'build', ...filters, '--output-logs=errors-only'];
-    const turboEnv = { TURBO_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
-    if (opts['build-in-clone']) run('pnpm', turbo, { cwd: clone, quiet: true, env: turboEnv, timeoutS: 900 });
-    else {
-      if (!opts['no-build']) run('pnpm', turbo, { quiet: true, env: turboEnv, timeoutS: 900 });
-      // dist/ does not depend on the version numbers (nothing embeds them), so the built output
-      // of the same sources is what a build after `changeset version` would produce.
-      for (const p of pkgs) {
-        const from = join(repoRoot, p.rel, 'dist');
-        if (!existsSync(from)) throw new Error(`${p.name} is not built (${from} missing)`);
-        cpSync(from, join(p.dir, 'dist'), { recursive: true });
+  const built = await step(
+    opts['build-in-clone'] ? 'build in the copy (turbo)' : 'build (turbo in the real repo, cached) and copy dist/ into the copy',
+    () => {
+      const pkgs = publicPackages(clone);
+      const filters = pkgs.map((p) => `--filter=${p.name}`);
+      const turbo = ['exec', 'turbo', 'run', 'build', ...filters, '--output-logs=errors-only'];
+      const turboEnv = { TURBO_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
+      if (opts['build-in-clone']) run('pnpm', turbo, { cwd: clone, quiet: true, env: turboEnv, timeoutS: 900 });
+      else {
+        if (!opts['no-build']) run('pnpm', turbo, { quiet: true, env: turboEnv, timeoutS: 900 });
+        // dist/ does not depend on the version numbers (nothing embeds them), so the built output
+        // of the same sources is what a build after `changeset version` would produce.
+        for (const p of pkgs) {
+          const from = join(repoRoot, p.rel, 'dist');
+          if (!existsSync(from)) throw new Error(`${p.name} is not built (${from} missing)`);
+          cpSync(from, join(p.dir, 'dist'), { recursive: true });
+        }
       }
-    }
-    return pkgs.length;
-  });
+      return pkgs.length;
+    },
+  );
   console.log(`  ${built} public packages ready`);
 
-  const round1 = await versionRound('round 1: the repo\'s changesets');
+  const round1 = await versionRound("round 1: the repo's changesets");
   await publishRound('round 1', registry, env, round1);
 
   let final = round1;
   if (!opts['one-round']) {
     // A minor of a 0.x package leaves the caret range of every dependent (^0.2.0 does not admit
     // 0.3.0): changesets must patch-bump them all so their published ranges move along.
-    writeFileSync(join(clone, '.changeset', 'release-check-core-minor.md'), "---\n'@convkit/core': minor\n---\n\nRelease check: a minor release of core alone.\n");
+    writeFileSync(
+      join(clone, '.changeset', 'release-check-core-minor.md'),
+      "---\n'@convkit/core': minor\n---\n\nRelease check: a minor release of core alone.\n",
+    );
     git(['add', '-A']);
     git(['commit', '-q', '-m', 'release check: minor core']);
     const oldCore = round1.versions['@convkit/core'];
     const round2 = await versionRound('round 2: a minor changeset for @convkit/core alone');
     const core = round2.plan.find((r) => r.name === '@convkit/core');
     check(core?.type === 'minor', `round 2 plans a minor of @convkit/core (got ${core?.type})`);
-    const dependents = publicPackages(clone).filter((p) => Object.keys(p.manifest.dependencies ?? {}).includes('@convkit/core')).map((p) => p.name);
+    const dependents = publicPackages(clone)
+      .filter((p) => Object.keys(p.manifest.dependencies ?? {}).includes('@convkit/core'))
+      .map((p) => p.name);
     const bumped = new Map(round2.plan.map((r) => [r.name, r.type]));
     const left = dependents.filter((d) => !bumped.has(d));
-    check(left.length === 0, `round 2 bumps every dependent of @convkit/core (^${oldCore} does not admit ${round2.versions['@convkit/core']}); not bumped: ${left.join(', ')}`);
+    check(
+      left.length === 0,
+      `round 2 bumps every dependent of @convkit/core (^${oldCore} does not admit ${round2.versions['@convkit/core']}); not bumped: ${left.join(', ')}`,
+    );
     const notPatch = dependents.filter((d) => bumped.has(d) && bumped.get(d) !== 'patch');
-    check(notPatch.length === 0, `round 2 bumps core's dependents by a patch only; got ${notPatch.map((d) => `${d} ${bumped.get(d)}`).join(', ')}`);
+    check(
+      notPatch.length === 0,
+      `round 2 bumps core's dependents by a patch only; got ${notPatch.map((d) => `${d} ${bumped.get(d)}`).join(', ')}`,
+    );
     await publishRound('round 2', registry, env, round2);
     final = round2;
   }
@@ -166,26 +200,43 @@ try {
     writeFileSync(join(consumer, 'package.json'), '{ "name": "consumer", "private": true }\n');
     // Only @convkit comes from the local registry; the tfjs-core peer comes from npm's cache/registry as usual.
     writeFileSync(join(consumer, '.npmrc'), `@convkit:registry=${registry}\n`);
-    const r = await runAsync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '@convkit/resnet', '@convkit/backend-cpu', '@tensorflow/tfjs-core@4.22.0'], {
-      cwd: consumer,
-      timeoutS: 240,
-      env: { npm_config_userconfig: join(work, 'empty.npmrc') },
-    });
+    const r = await runAsync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', '@convkit/resnet', '@convkit/backend-cpu', '@tensorflow/tfjs-core@4.22.0'],
+      {
+        cwd: consumer,
+        timeoutS: 240,
+        env: { npm_config_userconfig: join(work, 'empty.npmrc') },
+      },
+    );
     if (!check(r.status === 0, `npm install from the local registry failed\n${r.out}`)) return;
     const installed = Object.fromEntries(
-      readdirSync(join(consumer, 'node_modules', '@convkit')).map((n) => [`@convkit/${n}`, readJson(join(consumer, 'node_modules', '@convkit', n, 'package.json')).version]),
+      readdirSync(join(consumer, 'node_modules', '@convkit')).map((n) => [
+        `@convkit/${n}`,
+        readJson(join(consumer, 'node_modules', '@convkit', n, 'package.json')).version,
+      ]),
     );
-    console.log(`  installed: ${Object.entries(installed).map(([n, v]) => `${n}@${v}`).join(', ')}`);
+    console.log(
+      `  installed: ${Object.entries(installed)
+        .map(([n, v]) => `${n}@${v}`)
+        .join(', ')}`,
+    );
     const latest = final.versions;
     for (const [n, v] of Object.entries(installed)) check(v === latest[n], `${n}: installed ${v}, latest published is ${latest[n]}`);
     check(
-      Object.keys(installed).sort().join() === ['@convkit/backend-cpu', '@convkit/core', '@convkit/layers', '@convkit/regularization', '@convkit/resnet'].join(),
+      Object.keys(installed).sort().join() ===
+        ['@convkit/backend-cpu', '@convkit/core', '@convkit/layers', '@convkit/regularization', '@convkit/resnet'].join(),
       `resnet + backend-cpu pull in exactly core, layers, regularization (got ${Object.keys(installed).join(', ')})`,
     );
     for (const f of ['run.mjs', 'resnet.mjs']) copyFileSync(join(releaseDir, 'smoke', f), join(consumer, f));
     const smoke = await runAsync('node', ['run.mjs', 'resnet.mjs', 'esm'], { cwd: consumer, timeoutS: 180 });
-    if (check(smoke.status === 0, `resnet smoke on the registry install failed\n${smoke.out}`)) console.log(`  ${smoke.out.split('\n').find((l) => l.startsWith('ok ')) ?? ''}`);
-    const cjs = await runAsync('node', ['-e', "const r = require('@convkit/resnet'); if (typeof r.resnet18 !== 'function') process.exit(1)"], { cwd: consumer, timeoutS: 60 });
+    if (check(smoke.status === 0, `resnet smoke on the registry install failed\n${smoke.out}`))
+      console.log(`  ${smoke.out.split('\n').find((l) => l.startsWith('ok ')) ?? ''}`);
+    const cjs = await runAsync(
+      'node',
+      ['-e', "const r = require('@convkit/resnet'); if (typeof r.resnet18 !== 'function') process.exit(1)"],
+      { cwd: consumer, timeoutS: 60 },
+    );
     check(cjs.status === 0, `require('@convkit/resnet') failed\n${cjs.out}`);
   });
   exitCode = problems.length ? 1 : 0;
@@ -208,7 +259,11 @@ try {
 }
 
 function git(args) {
-  return run('git', ['-c', 'user.name=convkit release check', '-c', 'user.email=release-check@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd: clone, quiet: true });
+  return run(
+    'git',
+    ['-c', 'user.name=convkit release check', '-c', 'user.email=release-check@localhost', '-c', 'commit.gpgsign=false', ...args],
+    { cwd: clone, quiet: true },
+  );
 }
 
 /** Environment for changesets/npm/pnpm in the copy: the local registry and nothing else. */
@@ -230,7 +285,14 @@ async function versionRound(title) {
     run('pnpm', ['exec', 'changeset', 'status', `--output=${planFile}`], { cwd: clone, quiet: true });
     const plan = readJson(planFile).releases.filter((r) => r.type !== 'none');
     const changesetFiles = readdirSync(join(clone, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
-    const summaries = Object.fromEntries(changesetFiles.map((f) => [f.replace(/\.md$/, ''), readFileSync(join(clone, '.changeset', f), 'utf8').split(/^---$/m)[2].trim()]));
+    const summaries = Object.fromEntries(
+      changesetFiles.map((f) => [
+        f.replace(/\.md$/, ''),
+        readFileSync(join(clone, '.changeset', f), 'utf8')
+          .split(/^---$/m)[2]
+          .trim(),
+      ]),
+    );
     const before = Object.fromEntries(publicPackages(clone).map((p) => [p.name, p.manifest]));
     run('pnpm', ['exec', 'changeset', 'version'], { cwd: clone, quiet: true });
     const after = publicPackages(clone);
@@ -241,7 +303,10 @@ async function versionRound(title) {
       if (!pkgDir) continue;
       const manifest = readJson(join(pkgDir, 'package.json'));
       check(manifest.version === r.newVersion, `${r.name}: version ${manifest.version}, planned ${r.newVersion}`);
-      check(semver.inc(r.oldVersion, r.type) === r.newVersion, `${r.name}: ${r.oldVersion} + ${r.type} should be ${semver.inc(r.oldVersion, r.type)}, plan says ${r.newVersion}`);
+      check(
+        semver.inc(r.oldVersion, r.type) === r.newVersion,
+        `${r.name}: ${r.oldVersion} + ${r.type} should be ${semver.inc(r.oldVersion, r.type)}, plan says ${r.newVersion}`,
+      );
       const changelog = join(pkgDir, 'CHANGELOG.md');
       if (!check(existsSync(changelog), `${r.name}: no CHANGELOG.md after changeset version`)) continue;
       const text = readFileSync(changelog, 'utf8');
@@ -250,11 +315,13 @@ async function versionRound(title) {
         const first = summaries[id]?.split('\n')[0];
         if (first) check(text.includes(first), `${r.name}: CHANGELOG.md lacks changeset ${id} ("${first.slice(0, 50)}…")`);
       }
-      if (r.changesets.length === 0) check(/Updated dependencies/.test(text), `${r.name}: a dependency-only bump should say "Updated dependencies" in CHANGELOG.md`);
+      if (r.changesets.length === 0)
+        check(/Updated dependencies/.test(text), `${r.name}: a dependency-only bump should say "Updated dependencies" in CHANGELOG.md`);
     }
     for (const p of after) {
       const planned = plan.find((r) => r.name === p.name);
-      if (!planned) check(p.manifest.version === before[p.name]?.version, `${p.name}: version changed to ${p.manifest.version} without a plan`);
+      if (!planned)
+        check(p.manifest.version === before[p.name]?.version, `${p.name}: version changed to ${p.manifest.version} without a plan`);
       // Internal ranges: the workspace protocol stays (pnpm rewrites it when packing); any
       // explicit range must admit the new version of the dependency.
       for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
@@ -269,9 +336,12 @@ async function versionRound(title) {
     const privateBumps = plan.filter((r) => !after.some((p) => p.name === r.name));
     for (const r of plan) {
       const mark = after.some((p) => p.name === r.name) ? '' : ' (private)';
-      console.log(`  ${r.name}${mark}: ${r.oldVersion} → ${r.newVersion} (${r.type}${r.changesets.length ? `, ${r.changesets.length} changeset(s)` : ', dependencies only'})`);
+      console.log(
+        `  ${r.name}${mark}: ${r.oldVersion} → ${r.newVersion} (${r.type}${r.changesets.length ? `, ${r.changesets.length} changeset(s)` : ', dependencies only'})`,
+      );
     }
-    if (privateBumps.length) console.log(`  note: private workspace packages are versioned too: ${privateBumps.map((r) => r.name).join(', ')}`);
+    if (privateBumps.length)
+      console.log(`  note: private workspace packages are versioned too: ${privateBumps.map((r) => r.name).join(', ')}`);
     git(['add', '-A']);
     git(['commit', '-q', '-m', `release check: ${title}`]);
     return { plan, versions };
@@ -300,15 +370,25 @@ async function publishRound(title, registry, env, round) {
           check(!/^(workspace|link|file):/.test(range), `${name}@${latest}: ${field}.${dep} was published as '${range}'`);
           if (!dep.startsWith('@convkit/')) continue;
           const depLatest = packuments[dep]?.['dist-tags']?.latest;
-          check(depLatest && semver.satisfies(depLatest, range), `${name}@${latest}: ${field}.${dep} '${range}' does not admit the published ${dep}@${depLatest}`);
+          check(
+            depLatest && semver.satisfies(depLatest, range),
+            `${name}@${latest}: ${field}.${dep} '${range}' does not admit the published ${dep}@${depLatest}`,
+          );
           // Published in this round: its range starts at the dependency version released with it.
           if (round.plan.some((p) => p.name === name)) {
-            check(semver.minVersion(range)?.version === depLatest, `${name}@${latest}: ${field}.${dep} '${range}' should start at ${depLatest}, released with it`);
+            check(
+              semver.minVersion(range)?.version === depLatest,
+              `${name}@${latest}: ${field}.${dep} '${range}' should start at ${depLatest}, released with it`,
+            );
           }
         }
       }
     }
-    console.log(`  registry: ${Object.entries(packuments).map(([n, d]) => `${shortName(n)}@${d['dist-tags']?.latest}`).join(' ')}`);
+    console.log(
+      `  registry: ${Object.entries(packuments)
+        .map(([n, d]) => `${shortName(n)}@${d['dist-tags']?.latest}`)
+        .join(' ')}`,
+    );
   });
 }
 

@@ -36,7 +36,9 @@ describe.each(backendsUnderTest())('architectures match torchvision on %s', (bac
       const logits = model.predict(ref.input);
       const diff = await relativeDiff(logits, ref.logits);
       const ms = performance.now() - started;
-      console.log(`[${backend}] ${c.model} @${c.size}px: max |diff| / max |logit| = ${diff.toExponential(2)} (first predict ${ms.toFixed(0)} ms)`);
+      console.log(
+        `[${backend}] ${c.model} @${c.size}px: max |diff| / max |logit| = ${diff.toExponential(2)} (first predict ${ms.toFixed(0)} ms)`,
+      );
       expect(diff).toBeLessThan(1e-4);
       logits.dispose();
       const again = model.predict(ref.input);

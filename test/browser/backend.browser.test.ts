@@ -20,7 +20,11 @@ describe.each(backendsUnderTest())('selecting %s', (backend) => {
   it('says why a backend in front of it was not picked', async () => {
     const picked = await selectBackend(['tensorflow', backend]);
     expect(picked.backend).toBe(backend);
-    expect(picked.attempts[0]).toEqual({ name: 'tensorflow', ok: false, reason: expect.stringMatching(/not registered.*@convkit\/backend-tensorflow/) });
+    expect(picked.attempts[0]).toEqual({
+      name: 'tensorflow',
+      ok: false,
+      reason: expect.stringMatching(/not registered.*@convkit\/backend-tensorflow/),
+    });
     expectActive();
   });
 });
@@ -55,7 +59,11 @@ describe.runIf(!inBrowser)('selectBackend in Node', () => {
     expect(tf.getBackend()).toBe('cpu');
     // The packages are imported, but tfjs registers 'webgpu' only where navigator.gpu exists and
     // 'webgl' only in a browser: the reasons say so instead of asking for an import.
-    expect(r.attempts.map((a) => [a.name, a.ok])).toEqual([['webgpu', false], ['webgl', false], ['cpu', true]]);
+    expect(r.attempts.map((a) => [a.name, a.ok])).toEqual([
+      ['webgpu', false],
+      ['webgl', false],
+      ['cpu', true],
+    ]);
     expect(r.attempts[0].reason).toMatch(/^not available here: navigator\.gpu is undefined/);
     expect(r.attempts[1].reason).toMatch(/^not available here: not a browser/);
   });

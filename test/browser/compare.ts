@@ -12,7 +12,12 @@ export interface Tolerance {
 }
 
 /** Max |actual − expected|, asserted to be at most atol + rtol·max|expected|. Disposes nothing. */
-export async function expectClose(actual: tf.Tensor, expected: EncodedTensor | tf.Tensor, { rtol = 1e-4, atol = 1e-5 }: Tolerance = {}, what = ''): Promise<number> {
+export async function expectClose(
+  actual: tf.Tensor,
+  expected: EncodedTensor | tf.Tensor,
+  { rtol = 1e-4, atol = 1e-5 }: Tolerance = {},
+  what = '',
+): Promise<number> {
   const exp = expected instanceof tf.Tensor ? { shape: expected.shape, data: await expected.data() } : expected;
   expect(actual.shape, what).toEqual(exp.shape);
   const a = await actual.data();

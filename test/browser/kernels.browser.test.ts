@@ -5,7 +5,12 @@ import { expectClose } from './compare';
 import { backendsUnderTest, useBackend } from './context';
 
 /** Constant padding by index arithmetic, independent of every backend. */
-function padReference(x: Float32Array, shape: number[], paddings: Array<[number, number]>, value: number): { shape: number[]; data: number[] } {
+function padReference(
+  x: Float32Array,
+  shape: number[],
+  paddings: Array<[number, number]>,
+  value: number,
+): { shape: number[]; data: number[] } {
   const out = shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
   const size = out.reduce((a, b) => a * b, 1);
   const data = new Array<number>(size).fill(value);
@@ -24,9 +29,42 @@ function padReference(x: Float32Array, shape: number[], paddings: Array<[number,
 }
 
 const padCases: Array<{ name: string; shape: number[]; paddings: Array<[number, number]>; value: number }> = [
-  { name: 'rank 6, as a dilated 3×3 kernel', shape: [3, 1, 3, 1, 4, 5], paddings: [[0, 0], [0, 1], [0, 0], [0, 1], [0, 0], [0, 0]], value: 0 },
-  { name: 'rank 5, every axis padded, -Infinity', shape: [2, 3, 2, 2, 3], paddings: [[1, 0], [0, 1], [2, 1], [1, 1], [0, 2]], value: -Infinity },
-  { name: 'rank 4 (handed back to tfjs)', shape: [2, 5, 4, 3], paddings: [[0, 0], [1, 2], [2, 1], [0, 0]], value: 1.5 },
+  {
+    name: 'rank 6, as a dilated 3×3 kernel',
+    shape: [3, 1, 3, 1, 4, 5],
+    paddings: [
+      [0, 0],
+      [0, 1],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+      [0, 0],
+    ],
+    value: 0,
+  },
+  {
+    name: 'rank 5, every axis padded, -Infinity',
+    shape: [2, 3, 2, 2, 3],
+    paddings: [
+      [1, 0],
+      [0, 1],
+      [2, 1],
+      [1, 1],
+      [0, 2],
+    ],
+    value: -Infinity,
+  },
+  {
+    name: 'rank 4 (handed back to tfjs)',
+    shape: [2, 5, 4, 3],
+    paddings: [
+      [0, 0],
+      [1, 2],
+      [2, 1],
+      [0, 0],
+    ],
+    value: 1.5,
+  },
 ];
 
 describe.each(backendsUnderTest())('PadV2 on %s', (backend) => {

@@ -18,7 +18,13 @@ function loaded(): Sequential {
 }
 
 /** One training step: forward, backward, plain SGD update. Returns the loss. */
-async function sgdStep(model: Sequential, x: tf.Tensor, labels: number[], lr: number, inspect?: (grads: tf.NamedTensorMap) => Promise<void>): Promise<number> {
+async function sgdStep(
+  model: Sequential,
+  x: tf.Tensor,
+  labels: number[],
+  lr: number,
+  inspect?: (grads: tf.NamedTensorMap) => Promise<void>,
+): Promise<number> {
   const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels));
   await inspect?.(grads);
   tf.tidy(() => {
@@ -56,9 +62,12 @@ describe.each(backendsUnderTest())('small CNN matches PyTorch on %s', (backend) 
       const before = tf.memory().numTensors;
       const loss = await sgdStep(model, x, fx.labels[step], fx.lr, async (grads) => {
         if (step > 0) return;
-        for (const [key, v] of named) await expectClose(grads[v.name], fx.gradsStep1[theirKey(key)], { rtol: 1e-3, atol: 1e-5 }, `grad ${key}`);
+        for (const [key, v] of named)
+          await expectClose(grads[v.name], fx.gradsStep1[theirKey(key)], { rtol: 1e-3, atol: 1e-5 }, `grad ${key}`);
       });
-      expect(Math.abs(loss - fx.lossesPerStep[step]), `loss ${loss} vs ${fx.lossesPerStep[step]}`).toBeLessThanOrEqual(1e-4 * Math.abs(fx.lossesPerStep[step]));
+      expect(Math.abs(loss - fx.lossesPerStep[step]), `loss ${loss} vs ${fx.lossesPerStep[step]}`).toBeLessThanOrEqual(
+        1e-4 * Math.abs(fx.lossesPerStep[step]),
+      );
       expect(tf.memory().numTensors, 'tensors after a training step').toBe(before);
       x.dispose();
     }

@@ -29,7 +29,11 @@ describe.each(backendsUnderTest())('toOnnxRuntime on onnxruntime-web (wasm) agai
   it.each(cases)('%s at %i px: same top-1, logits within 1e-4 of max |logit|', async (name, size) => {
     const model = createModel(name, { seed: 1, numClasses: 20 });
     if (name === 'googlenet') heScaledConvs(model);
-    const predictor = await toOnnxRuntime(model, { inputShape: [1, size, size, 3], ort: ort as unknown as OrtModule, executionProviders: ['wasm'] });
+    const predictor = await toOnnxRuntime(model, {
+      inputShape: [1, size, size, 3],
+      ort: ort as unknown as OrtModule,
+      executionProviders: ['wasm'],
+    });
     const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 9);
     try {
       expect(predictor.executionProviders).toEqual(['wasm']);

@@ -37,13 +37,19 @@ async function readBytes(path: string): Promise<ArrayBuffer> {
 }
 
 export async function loadReference(files: ReferenceFiles): Promise<ArchitectureReference> {
-  const header = JSON.parse(new TextDecoder().decode(await readBytes(files.json))) as { tensors: Record<string, { shape: number[]; offset: number }> };
+  const header = JSON.parse(new TextDecoder().decode(await readBytes(files.json))) as {
+    tensors: Record<string, { shape: number[]; offset: number }>;
+  };
   const bytes = await readBytes(files.bin);
   const tensors: Record<string, tf.Tensor> = {};
   for (const [name, { shape, offset }] of Object.entries(header.tensors)) {
     const size = shape.reduce((a, b) => a * b, 1);
     tensors[name] = tf.tensor(new Float32Array(bytes, offset, size), shape, 'float32');
   }
-  const state = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith('state.')).map(([k, v]) => [k.slice(6), v]));
+  const state = Object.fromEntries(
+    Object.entries(tensors)
+      .filter(([k]) => k.startsWith('state.'))
+      .map(([k, v]) => [k.slice(6), v]),
+  );
   return { state, input: tensors.input, logits: tensors.logits };
 }

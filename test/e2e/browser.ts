@@ -15,8 +15,14 @@ export const screenshots = new URL('screenshots/', import.meta.url).pathname;
 mkdirSync(screenshots, { recursive: true });
 
 const flags = [
-  '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-swiftshader',
+  '--enable-unsafe-webgpu',
 ];
 
 export interface TestPage {
@@ -36,7 +42,10 @@ export async function openPage(url: string): Promise<TestPage> {
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   // Requests cut short by a navigation (prefetches of the next page) are not failures.
-  page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on(
+    'requestfailed',
+    (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`),
+  );
   page.on('response', (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`));
   await page.goto(url);
   return { page, errors, close: () => context.close() };

@@ -32,7 +32,12 @@ it('starts with a randomly initialised resnet18, says so, and shows its summary'
   expect(await page.locator('#model option').count()).toBeGreaterThanOrEqual(22); // listModels()
   await expect.poll(() => page.getByTestId('weights-state').textContent()).toMatch(/^Random initialisation/);
   expect(await page.getByTestId('summary-totals').textContent()).toContain('total 11,689,512 parameters');
-  expect(await page.getByTestId('summary').locator('td', { hasText: /^layer4$/ }).count()).toBe(1);
+  expect(
+    await page
+      .getByTestId('summary')
+      .locator('td', { hasText: /^layer4$/ })
+      .count(),
+  ).toBe(1);
   expect(t.errors).toEqual([]);
 });
 
@@ -66,7 +71,8 @@ it('is served cross-origin isolated, so the CPU kernels run on every core; the s
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   // The status of the previous test's prediction: ms per image, backend, threads.
-  const [, ms, threads] = /^predicted in (\d+) ms per image on cpu, (\d+) threads?$/.exec((await page.getByTestId('status').textContent())!) ?? [];
+  const [, ms, threads] =
+    /^predicted in (\d+) ms per image on cpu, (\d+) threads?$/.exec((await page.getByTestId('status').textContent())!) ?? [];
   expect(Number(ms)).toBeGreaterThan(0);
   expect(cores).toBeGreaterThan(1);
   expect(Number(threads)).toBe(Math.min(cores, 16)); // the calling thread plus a helper per other core
@@ -80,7 +86,9 @@ it('loads a safetensors file given through the file input', async () => {
   writeFileSync(file, saveWeights(model));
   model.dispose();
   await page.setInputFiles('#weights-file', file);
-  await expect.poll(() => page.getByTestId('weights-state').textContent(), { timeout: 60_000 }).toMatch(/^Weights loaded: 122 tensors from a safetensors file/);
+  await expect
+    .poll(() => page.getByTestId('weights-state').textContent(), { timeout: 60_000 })
+    .toMatch(/^Weights loaded: 122 tensors from a safetensors file/);
   await page.getByTestId('status').filter({ hasText: 'predicted in' }).waitFor({ timeout: 60_000 });
   expect(await page.getByTestId('top5').textContent()).not.toContain('random weights');
   await shot(page, 'classifier');
@@ -96,7 +104,10 @@ it('exports the model with its loaded weights as ONNX: a valid file that onnxrun
   expect(download.suggestedFilename()).toBe('resnet18.onnx');
   const path = join(scratch(), 'resnet18.onnx');
   await download.saveAs(path);
-  await page.getByTestId('status').filter({ hasText: /^exported resnet18\.onnx \(\d+\.\d MB, input \[batch, 3, 224, 224\]\)$/ }).waitFor({ timeout: 30_000 });
+  await page
+    .getByTestId('status')
+    .filter({ hasText: /^exported resnet18\.onnx \(\d+\.\d MB, input \[batch, 3, 224, 224\]\)$/ })
+    .waitFor({ timeout: 30_000 });
   checkOnnxFile(path);
 
   // The page's input rebuilt in Node: the same generated image through resnet18's eval transforms.
@@ -108,7 +119,10 @@ it('exports the model with its loaded weights as ONNX: a valid file that onnxrun
   const max = Math.max(...out.data);
   const exp = Array.from(out.data, (v) => Math.exp(v - max));
   const sum = exp.reduce((a, b) => a + b, 0);
-  const ranked = exp.map((e, i) => ({ percent: (100 * e) / sum, name: IMAGENET_CLASSES[i] })).sort((a, b) => b.percent - a.percent).slice(0, 5);
+  const ranked = exp
+    .map((e, i) => ({ percent: (100 * e) / sum, name: IMAGENET_CLASSES[i] }))
+    .sort((a, b) => b.percent - a.percent)
+    .slice(0, 5);
 
   const shown = (await top5().allTextContents()).map((line) => {
     const [, percent, name] = /^\s*([\d.]+) % {2}(.+)$/.exec(line)!;

@@ -14,7 +14,11 @@ export function checkOnnxFile(path: string): void {
 }
 
 /** Runs the file's `input` → `output` on onnxruntime-node's CPU provider. */
-export async function runOnnx(bytes: Uint8Array, input: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
+export async function runOnnx(
+  bytes: Uint8Array,
+  input: Float32Array,
+  dims: number[],
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
     const { output } = await session.run({ input: new ort.Tensor('float32', input, dims) });

@@ -16,7 +16,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-it('is served cross-origin isolated (shared memory for the CPU kernels\' worker threads)', async () => {
+it("is served cross-origin isolated (shared memory for the CPU kernels' worker threads)", async () => {
   expect(await t.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
 });
 

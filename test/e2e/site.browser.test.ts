@@ -18,8 +18,19 @@ afterAll(async () => {
 });
 
 const guides = [
-  'what-is-a-cnn', 'convolution', 'dropout-batch-norm', 'vgg', 'googlenet', 'resnet', 'efficientnet',
-  'transfer-learning', 'pytorch-weights', 'backends', 'performance', 'benchmark-results', 'bundle-sizes',
+  'what-is-a-cnn',
+  'convolution',
+  'dropout-batch-norm',
+  'vgg',
+  'googlenet',
+  'resnet',
+  'efficientnet',
+  'transfer-learning',
+  'pytorch-weights',
+  'backends',
+  'performance',
+  'benchmark-results',
+  'bundle-sizes',
 ];
 
 it('home page: hero, quick start code and its output', async () => {
@@ -40,7 +51,11 @@ it.each(guides)('guide %s renders, lists every sidebar page, and includes resolv
   // An include or snippet that failed to resolve must not slip through.
   expect(text).not.toMatch(/@include|File not found|<<</);
   const links = await page.locator('.VPSidebar a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  for (const g of guides) expect(links.some((l) => l?.includes(`/guide/${g}`)), g).toBe(true);
+  for (const g of guides)
+    expect(
+      links.some((l) => l?.includes(`/guide/${g}`)),
+      g,
+    ).toBe(true);
   expect(t.errors).toEqual([]);
 });
 
@@ -61,7 +76,12 @@ it('the convolution guide computes the 5×5 example live: 6 at the top-left, and
 
 it('architecture pages carry the generated tables with torchvision parameter counts', async () => {
   const { page } = t;
-  for (const [name, text] of [['vgg', '138,357,544'], ['googlenet', '6,624,904'], ['resnet', '25,557,032'], ['efficientnet', '5,288,548']]) {
+  for (const [name, text] of [
+    ['vgg', '138,357,544'],
+    ['googlenet', '6,624,904'],
+    ['resnet', '25,557,032'],
+    ['efficientnet', '5,288,548'],
+  ]) {
     await page.goto(`${server.url}guide/${name}.html`);
     const tables = await page.locator('.vp-doc table').allTextContents();
     expect(tables.length, name).toBeGreaterThanOrEqual(2);
@@ -75,7 +95,20 @@ it('the API reference documents every package, and only ours', async () => {
   const { page } = t;
   await page.goto(`${server.url}api/index.html`);
   const modules = await page.locator('a[href^="modules/"]').allTextContents();
-  for (const pkg of ['core', 'layers', 'regularization', 'vgg', 'googlenet', 'resnet', 'efficientnet', 'models', 'weights', 'data', 'train', 'backend-cpu']) {
+  for (const pkg of [
+    'core',
+    'layers',
+    'regularization',
+    'vgg',
+    'googlenet',
+    'resnet',
+    'efficientnet',
+    'models',
+    'weights',
+    'data',
+    'train',
+    'backend-cpu',
+  ]) {
     expect(modules, pkg).toContain(`@convkit/${pkg}`);
   }
   expect(modules.every((m) => m.startsWith('@convkit/'))).toBe(true);

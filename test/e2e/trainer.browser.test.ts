@@ -18,7 +18,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-it('is served cross-origin isolated (shared memory for the CPU kernels\' worker threads)', async () => {
+it("is served cross-origin isolated (shared memory for the CPU kernels' worker threads)", async () => {
   expect(await t.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
 });
 
@@ -28,7 +28,10 @@ it('trains a few batches with a live chart, then shows the confusion matrix of t
   await page.selectOption('#epochs', '1');
   await page.selectOption('#batch', '64'); // 8 batches
   await page.click('#train');
-  await page.getByTestId('status').filter({ hasText: /^Done in/ }).waitFor({ timeout: 150_000 });
+  await page
+    .getByTestId('status')
+    .filter({ hasText: /^Done in/ })
+    .waitFor({ timeout: 150_000 });
   const points = await page.locator('polyline[data-series="loss"]').getAttribute('points');
   expect(points!.trim().split(' ')).toHaveLength(8);
   expect(await page.locator('circle[data-series="test"]').count()).toBe(1);
@@ -50,6 +53,8 @@ it('downloads the trained weights as safetensors', async () => {
   // safetensors: an 8-byte little-endian header length, then a JSON header naming the tensors.
   const headerLength = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
-  expect(Object.keys(header)).toEqual(expect.arrayContaining(['features.0.weight', 'features.1.running_mean', 'classifier.3.weight', 'classifier.3.bias']));
+  expect(Object.keys(header)).toEqual(
+    expect.arrayContaining(['features.0.weight', 'features.1.running_mean', 'classifier.3.weight', 'classifier.3.bias']),
+  );
   expect(t.errors).toEqual([]);
 });

@@ -9,7 +9,10 @@ import { defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Specs that make fixtures (a weights file) import the built packages by real path, as the
 // browser config does: one module instance each, and one tfjs-core.
-const workspace = readdirSync(`${root}packages`).map((name) => ({ find: new RegExp(`^@convkit/${name}$`), replacement: `${root}packages/${name}/dist/index.js` }));
+const workspace = readdirSync(`${root}packages`).map((name) => ({
+  find: new RegExp(`^@convkit/${name}$`),
+  replacement: `${root}packages/${name}/dist/index.js`,
+}));
 
 export default defineConfig({
   root,

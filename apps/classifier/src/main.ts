@@ -3,7 +3,18 @@ import { fastKernelsInfo } from '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import '@convkit/backend-webgpu';
 import { type ImageClassifier, selectBackend } from '@convkit/core';
-import { type DecodedImage, centerCrop, compose, decodeImageInBrowser, decodePredictionsAsync, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
+import {
+  type DecodedImage,
+  centerCrop,
+  compose,
+  decodeImageInBrowser,
+  decodePredictionsAsync,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  normalize,
+  resize,
+  toTensor,
+} from '@convkit/data';
 import { createModel, listModels, modelInfo } from '@convkit/models';
 import { exportOnnx } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
@@ -45,7 +56,10 @@ async function buildModel(name: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 0)); // let the status paint: big models take seconds
   model = createModel(name, { seed: 0 });
   pretrained = false;
-  setBanner(`Random initialisation: ${name} has no trained weights yet, so its predictions are meaningless. Drop a torchvision checkpoint to get real ones.`, true);
+  setBanner(
+    `Random initialisation: ${name} has no trained weights yet, so its predictions are meaningless. Drop a torchvision checkpoint to get real ones.`,
+    true,
+  );
   const info = modelInfo(name);
   const entry = info.weights[0];
   $('catalog').textContent = entry ? `torchvision's ${entry.tag} file for this model: ${entry.url}` : '';
@@ -73,7 +87,11 @@ async function useWeights(source: File | URL, label: string): Promise<void> {
 /** The eval transforms of the model's default torchvision weights (resize, crop, normalise). */
 function preprocess(img: DecodedImage): tf.Tensor4D {
   const t = modelInfo(modelSelect.value).weights[0]?.transforms;
-  const pipeline = compose([resize(t?.resizeSize ?? 256), centerCrop(t?.cropSize ?? 224), normalize(t?.mean ?? IMAGENET_MEAN, t?.std ?? IMAGENET_STD)]);
+  const pipeline = compose([
+    resize(t?.resizeSize ?? 256),
+    centerCrop(t?.cropSize ?? 224),
+    normalize(t?.mean ?? IMAGENET_MEAN, t?.std ?? IMAGENET_STD),
+  ]);
   return tf.tidy(() => pipeline(toTensor(img)) as tf.Tensor4D);
 }
 
@@ -98,7 +116,8 @@ async function predict(): Promise<void> {
       return li;
     }),
   );
-  if (!pretrained) $('top5').insertAdjacentHTML('beforeend', '<li class="hint" style="list-style:none">(random weights: these classes mean nothing)</li>');
+  if (!pretrained)
+    $('top5').insertAdjacentHTML('beforeend', '<li class="hint" style="list-style:none">(random weights: these classes mean nothing)</li>');
   status.textContent = `predicted in ${ms.toFixed(0)} ms per image on ${where()}`;
 }
 
@@ -195,15 +214,17 @@ $('sample').addEventListener('click', () => void queue(async () => (showImage(sa
 $('bench').addEventListener('click', () => void queue(benchmark));
 $('export-onnx').addEventListener('click', () => void queue(downloadOnnx));
 modelSelect.addEventListener('change', () => void queue(() => buildModel(modelSelect.value)));
-backendSelect.addEventListener('change', () =>
-  void queue(async () => {
-    try {
-      await selectBackend([backendSelect.value]);
-    } finally {
-      backendSelect.value = tf.getBackend();
-    }
-    await predict();
-  }),
+backendSelect.addEventListener(
+  'change',
+  () =>
+    void queue(async () => {
+      try {
+        await selectBackend([backendSelect.value]);
+      } finally {
+        backendSelect.value = tf.getBackend();
+      }
+      await predict();
+    }),
 );
 
 modelSelect.value = 'resnet18';

@@ -6,7 +6,10 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function renderSummary(s: ModelSummary): HTMLElement {
   const wrap = document.createElement('div');
   const table = document.createElement('table');
-  table.createTHead().insertRow().append(...['layer', 'type', 'output shape', 'parameters'].map((h) => Object.assign(document.createElement('th'), { textContent: h })));
+  table
+    .createTHead()
+    .insertRow()
+    .append(...['layer', 'type', 'output shape', 'parameters'].map((h) => Object.assign(document.createElement('th'), { textContent: h })));
   const body = table.createTBody();
   for (const r of s.rows) {
     const row = body.insertRow();

@@ -13,7 +13,15 @@ export interface WindowTerm {
  * padding) paired with the kernel weights. Written out by hand, independently of conv2d, so
  * the page can show the sum and conv2d's result side by side.
  */
-export function windowTerms(image: GreyImage, weights: number[], size: number, stride: number, padding: number, oy: number, ox: number): WindowTerm[] {
+export function windowTerms(
+  image: GreyImage,
+  weights: number[],
+  size: number,
+  stride: number,
+  padding: number,
+  oy: number,
+  ox: number,
+): WindowTerm[] {
   const terms: WindowTerm[] = [];
   for (let ky = 0; ky < size; ky++) {
     for (let kx = 0; kx < size; kx++) {

@@ -80,7 +80,12 @@ function drawInput(): void {
   const cell = DISPLAY / image.width;
   ctx.strokeStyle = '#ff3b30';
   ctx.lineWidth = 2;
-  ctx.strokeRect((state.hover.ox * state.stride - state.padding) * cell, (state.hover.oy * state.stride - state.padding) * cell, state.size * cell, state.size * cell);
+  ctx.strokeRect(
+    (state.hover.ox * state.stride - state.padding) * cell,
+    (state.hover.oy * state.stride - state.padding) * cell,
+    state.size * cell,
+    state.size * cell,
+  );
 }
 
 function renderGrid(): void {
@@ -116,7 +121,9 @@ async function compute(): Promise<void> {
   const outH = convOutputSize(image.height, size, { stride, padding });
   const outW = convOutputSize(image.width, size, { stride, padding });
   const started = performance.now();
-  const y = tf.tidy(() => conv2d(tf.tensor4d(image.data, [1, image.height, image.width, 1]), tf.tensor4d(weights, [size, size, 1, 1]), { stride, padding }));
+  const y = tf.tidy(() =>
+    conv2d(tf.tensor4d(image.data, [1, image.height, image.width, 1]), tf.tensor4d(weights, [size, size, 1, 1]), { stride, padding }),
+  );
   const data = (await y.data()) as Float32Array;
   const ms = performance.now() - started;
   const [, h, w] = y.shape;
@@ -143,7 +150,9 @@ function showArithmetic(): void {
   const sum = terms.reduce((s, t) => s + t.value * t.weight, 0);
   const rows: string[] = [];
   for (let r = 0; r < state.size; r++) {
-    const cells = terms.slice(r * state.size, (r + 1) * state.size).map((t) => `<td title="input (${t.y}, ${t.x})">${num(t.value)} × ${num(t.weight)}</td>`);
+    const cells = terms
+      .slice(r * state.size, (r + 1) * state.size)
+      .map((t) => `<td title="input (${t.y}, ${t.x})">${num(t.value)} × ${num(t.weight)}</td>`);
     rows.push(`<tr>${cells.join('')}</tr>`);
   }
   const fromConv = output.data[hover.oy * output.width + hover.ox];
@@ -167,7 +176,11 @@ let drawing = false;
 let pending = false;
 function strokeAt(e: MouseEvent): void {
   const rect = inputCanvas.getBoundingClientRect();
-  paint(state.image, ((e.clientX - rect.left) / rect.width) * state.image.width, ((e.clientY - rect.top) / rect.height) * state.image.height);
+  paint(
+    state.image,
+    ((e.clientX - rect.left) / rect.width) * state.image.width,
+    ((e.clientY - rect.top) / rect.height) * state.image.height,
+  );
   if (pending) return;
   pending = true;
   requestAnimationFrame(() => {

@@ -21,11 +21,17 @@ export function drawChart(svg: SVGSVGElement, s: Series, totalBatches: number): 
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   svg.innerHTML = [
     ...ticks.map((t) => `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${yAcc(t)}" y2="${yAcc(t)}" stroke="#eef0f4"/>`),
-    ...ticks.map((t) => `<text x="${PAD.left - 6}" y="${yLoss(t * maxLoss) + 4}" text-anchor="end" font-size="10" fill="#d0452f">${(t * maxLoss).toFixed(1)}</text>`),
+    ...ticks.map(
+      (t) =>
+        `<text x="${PAD.left - 6}" y="${yLoss(t * maxLoss) + 4}" text-anchor="end" font-size="10" fill="#d0452f">${(t * maxLoss).toFixed(1)}</text>`,
+    ),
     ...ticks.map((t) => `<text x="${W - PAD.right + 6}" y="${yAcc(t) + 4}" font-size="10" fill="#2f6fde">${Math.round(t * 100)}%</text>`),
     `<text x="${W / 2}" y="${H - 6}" text-anchor="middle" font-size="10" fill="#5a6170">batch</text>`,
     `<polyline data-series="loss" fill="none" stroke="#d0452f" stroke-width="1.5" points="${line(s.loss, yLoss)}"/>`,
     `<polyline data-series="accuracy" fill="none" stroke="#2f6fde" stroke-width="1.5" points="${line(s.accuracy, yAcc)}"/>`,
-    ...s.test.map((p) => `<circle data-series="test" cx="${x(p.batch)}" cy="${yAcc(p.accuracy)}" r="4" fill="#1e8a44"><title>${(100 * p.accuracy).toFixed(1)}%</title></circle>`),
+    ...s.test.map(
+      (p) =>
+        `<circle data-series="test" cx="${x(p.batch)}" cy="${yAcc(p.accuracy)}" r="4" fill="#1e8a44"><title>${(100 * p.accuracy).toFixed(1)}%</title></circle>`,
+    ),
   ].join('');
 }

@@ -4,7 +4,10 @@ import type { ConfusionMatrix } from '@convkit/train';
 export function renderConfusion(cm: ConfusionMatrix, classNames: readonly string[]): HTMLTableElement {
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  head.append(document.createElement('th'), ...classNames.map((_, j) => Object.assign(document.createElement('th'), { textContent: String(j), title: classNames[j] })));
+  head.append(
+    document.createElement('th'),
+    ...classNames.map((_, j) => Object.assign(document.createElement('th'), { textContent: String(j), title: classNames[j] })),
+  );
   const body = table.createTBody();
   cm.counts.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;

@@ -50,14 +50,21 @@ async function run(): Promise<void> {
   const images = new Uint8Array(trainSize * 784);
   pick.forEach((from, to) => images.set(train.images.subarray(from * 784, (from + 1) * 784), to * 784));
   const trainData = batches(new ArrayDataset({ images, labels: pick.map((i) => train.labels[i]), imageShape: [28, 28] }), {
-    batchSize, shuffle: true, seed: 0, batchTransform: standardize,
+    batchSize,
+    shuffle: true,
+    seed: 0,
+    batchTransform: standardize,
   });
-  const testData = batches(new ArrayDataset({ images: test.images, labels: test.labels, imageShape: [28, 28] }), { batchSize: 250, batchTransform: standardize });
+  const testData = batches(new ArrayDataset({ images: test.images, labels: test.labels, imageShape: [28, 28] }), {
+    batchSize: 250,
+    batchTransform: standardize,
+  });
 
   model?.dispose();
   model = smallCnn({ seed: 0 });
   const params = model.trainableParameters();
-  const optimizer = $<HTMLSelectElement>('optimizer').value === 'sgd' ? new SGD(params, { lr: 0.05, momentum: 0.9 }) : new AdamW(params, { lr: 0.003 });
+  const optimizer =
+    $<HTMLSelectElement>('optimizer').value === 'sgd' ? new SGD(params, { lr: 0.05, momentum: 0.9 }) : new AdamW(params, { lr: 0.003 });
   const series: Series = { loss: [], accuracy: [], test: [] };
   const total = epochs * trainData.length;
   abort = new AbortController();

@@ -27,7 +27,11 @@ for (const [name, flags] of Object.entries(variants)) {
     writeFile(file, contents) {
       if (file.endsWith('.wasm')) binary = contents;
     },
-    stderr: { write: (s) => { errors += s; } },
+    stderr: {
+      write: (s) => {
+        errors += s;
+      },
+    },
     stdout: { write: () => {} },
   });
   if (error || !binary) throw new Error(`asc failed for ${name}: ${error?.message ?? ''}\n${errors}`);

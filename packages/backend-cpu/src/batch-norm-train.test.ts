@@ -9,7 +9,11 @@ import { runtime } from './kernels/common';
 function outputsAndGrads(x: tf.Tensor, weight: tf.Tensor1D | null, bias: tf.Tensor1D | null, eps = 1e-5): tf.Tensor[] {
   const params = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const loss = (...p: tf.Tensor[]) => {
-    const s = batchNormTrain(p[0], { weight: weight ? (p[1] as tf.Tensor1D) : null, bias: bias ? (p[weight ? 2 : 1] as tf.Tensor1D) : null, eps });
+    const s = batchNormTrain(p[0], {
+      weight: weight ? (p[1] as tf.Tensor1D) : null,
+      bias: bias ? (p[weight ? 2 : 1] as tf.Tensor1D) : null,
+      eps,
+    });
     tf.dispose([s.mean, s.variance, s.unbiasedVariance]);
     return weightedSum(s.output, 3);
   };

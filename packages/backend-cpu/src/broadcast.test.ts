@@ -8,7 +8,9 @@ const js = { expectWasm: null };
 describe('general broadcasts, RealDiv and Step', () => {
   const x = randn([3, 5, 4, 7]);
   // Every operand shape against x (either side), including ones that broadcast on both sides.
-  const operands = [[3, 5, 4, 7], [7], [1, 1, 1, 7], [], [3, 1, 1, 7], [3, 1, 1, 1], [5, 1, 7], [5, 4, 1], [1, 5, 1, 1], [1]].map((s) => randn(s));
+  const operands = [[3, 5, 4, 7], [7], [1, 1, 1, 7], [], [3, 1, 1, 7], [3, 1, 1, 1], [5, 1, 7], [5, 4, 1], [1, 5, 1, 1], [1]].map((s) =>
+    randn(s),
+  );
 
   it.each([
     ['add', tf.add],

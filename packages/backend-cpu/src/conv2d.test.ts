@@ -22,7 +22,18 @@ const cases: ConvCase[] = [
   { name: '3×3 valid stride 2', x: [2, 8, 8, 4], w: [3, 3, 4, 6], stride: 2, pad: 'valid' },
   { name: '1×1 pointwise (plain GEMM)', x: [1, 10, 10, 16], w: [1, 1, 16, 33], stride: 1, pad: 'valid' },
   { name: '1×1 stride 2', x: [2, 9, 9, 16], w: [1, 1, 16, 24], stride: 2, pad: 'valid' },
-  { name: 'explicit asymmetric padding, stride [2,1]', x: [1, 12, 10, 6], w: [3, 3, 6, 8], stride: [2, 1], pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
+  {
+    name: 'explicit asymmetric padding, stride [2,1]',
+    x: [1, 12, 10, 6],
+    w: [3, 3, 6, 8],
+    stride: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { name: '5×5 numeric pad 2, 2→1 channels', x: [1, 6, 6, 2], w: [5, 5, 2, 1], stride: 1, pad: 2 },
   { name: '2×2 kernel stride 3 same (uneven padding)', x: [1, 10, 10, 3], w: [2, 2, 3, 4], stride: 3, pad: 'same' },
   { name: '7×7 stride 2 pad 3 stem (3→64)', x: [1, 23, 23, 3], w: [7, 7, 3, 64], stride: 2, pad: 3 },
@@ -43,7 +54,21 @@ describe('Conv2D', () => {
     const xs = randn([1, 11, 13, 4]) as tf.Tensor4D;
     const ws = randn([3, 3, 4, 5]) as tf.Tensor4D;
     compareWithTfjs(() => tf.conv2d(xs, ws, 1, 'same', 'NHWC', 2));
-    compareWithTfjs(() => tf.conv2d(xs, ws, 1, [[0, 0], [2, 1], [0, 2], [0, 0]], 'NHWC', [2, 3]));
+    compareWithTfjs(() =>
+      tf.conv2d(
+        xs,
+        ws,
+        1,
+        [
+          [0, 0],
+          [2, 1],
+          [0, 2],
+          [0, 0],
+        ],
+        'NHWC',
+        [2, 3],
+      ),
+    );
   });
 
   it('falls back to tfjs for NCHW', () => {
@@ -100,7 +125,10 @@ describe('FusedConv2D', () => {
     const ws = randn([3, 3, 5, 7], 0.5);
     const bs = randn([7]);
     const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-      weightedSum(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same', bias: c, activation: 'relu' }), 3);
+      weightedSum(
+        tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same', bias: c, activation: 'relu' }),
+        3,
+      );
     compareWithTfjs(() => tf.grads(f)([xs, ws, bs]));
   });
 });
@@ -112,7 +140,9 @@ describe('fast kernel registration', () => {
     expect(info.enabled).toBe(true);
     expect(info.simd).toBe(true);
     expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(info.kernels).toEqual(expect.arrayContaining(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']));
+    expect(info.kernels).toEqual(
+      expect.arrayContaining(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']),
+    );
     for (const k of fastKernels) {
       const registered = tf.getKernel(k.kernelName, 'cpu')?.kernelFunc;
       expect(registered).toBeDefined();
@@ -132,10 +162,14 @@ describe('fast kernel registration', () => {
     expect(Array.from(two.dataSync())).toEqual(Array.from(one.dataSync()));
     // More threads than this machine may have cores: still the same numbers.
     enableFastKernels({ threads: 3 });
-    const three = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]));
+    const three = tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]),
+    );
     expect(fastKernelsInfo().threads).toBe(3);
     enableFastKernels({ threads: 1 });
-    const single = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]));
+    const single = tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 3))([xs, ws]),
+    );
     three.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(single[i].dataSync())));
     enableFastKernels();
     tf.dispose([xs, ws, one, two, ...three, ...single]);
@@ -191,7 +225,17 @@ describe('Winograd F(2×2,3×3) path (stride 1, 3×3, channels a multiple of 4, 
   const wino: { name: string; x: [number, number, number, number]; outC: number; pad: Pad }[] = [
     { name: 'odd output size, same', x: [2, 13, 11, 16], outC: 20, pad: 'same' },
     { name: 'valid (odd output)', x: [1, 10, 9, 32], outC: 16, pad: 'valid' },
-    { name: 'explicit asymmetric padding', x: [1, 8, 12, 16], outC: 24, pad: [[0, 0], [0, 2], [2, 1], [0, 0]] },
+    {
+      name: 'explicit asymmetric padding',
+      x: [1, 8, 12, 16],
+      outC: 24,
+      pad: [
+        [0, 0],
+        [0, 2],
+        [2, 1],
+        [0, 0],
+      ],
+    },
     { name: 'tiny: 3×3 input valid → 1×1', x: [3, 3, 3, 16], outC: 16, pad: 'valid' },
     { name: 'ResNet layer4 shape 7×7×128→128 (scaled)', x: [1, 7, 7, 128], outC: 128, pad: 1 },
   ];

@@ -8,7 +8,18 @@ const cases: { name: string; x: number[]; k: number; stride: number; pad: Pad }[
   { name: '3×3 same, 8 channels', x: [2, 9, 9, 8], k: 3, stride: 1, pad: 'same' },
   { name: '3×3 same stride 2, 7 channels (scalar tail)', x: [1, 10, 11, 7], k: 3, stride: 2, pad: 'same' },
   { name: '5×5 valid, 3 channels', x: [2, 9, 8, 3], k: 5, stride: 1, pad: 'valid' },
-  { name: 'explicit padding stride 2, 16 channels', x: [1, 12, 12, 16], k: 3, stride: 2, pad: [[0, 0], [0, 1], [2, 1], [0, 0]] },
+  {
+    name: 'explicit padding stride 2, 16 channels',
+    x: [1, 12, 12, 16],
+    k: 3,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [0, 1],
+      [2, 1],
+      [0, 0],
+    ],
+  },
   { name: '3×3 pad 1, 96 channels', x: [1, 14, 14, 96], k: 3, stride: 1, pad: 1 },
   { name: '1 channel', x: [1, 5, 5, 1], k: 3, stride: 1, pad: 'same' },
 ];
@@ -34,7 +45,21 @@ describe('DepthwiseConv2dNative', () => {
     // Windows whose first taps fall in the padding (tap ranges with dilation), 6 channels.
     const ys = randn([2, 11, 10, 6]) as tf.Tensor4D;
     const w5 = randn([5, 3, 6, 1]) as tf.Tensor4D;
-    compareWithTfjs(() => tf.depthwiseConv2d(ys, w5, 1, [[0, 0], [5, 2], [3, 4], [0, 0]], 'NHWC', 2));
+    compareWithTfjs(() =>
+      tf.depthwiseConv2d(
+        ys,
+        w5,
+        1,
+        [
+          [0, 0],
+          [5, 2],
+          [3, 4],
+          [0, 0],
+        ],
+        'NHWC',
+        2,
+      ),
+    );
   });
 
   it('channel multiplier 2 falls back to tfjs', () => {

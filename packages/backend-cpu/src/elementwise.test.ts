@@ -109,7 +109,11 @@ describe('pooling and padding', () => {
   });
 
   it('global average pooling: batch > 1, odd channel counts, rectangular images', () => {
-    for (const shape of [[3, 9, 11, 130], [2, 1, 1, 5], [1, 13, 7, 3]] as const) {
+    for (const shape of [
+      [3, 9, 11, 130],
+      [2, 1, 1, 5],
+      [1, 13, 7, 3],
+    ] as const) {
       const v = randn([...shape]) as tf.Tensor4D;
       compareWithTfjs(() => tf.avgPool(v, [shape[1], shape[2]], 1, 'valid'));
     }
@@ -119,19 +123,59 @@ describe('pooling and padding', () => {
     const values = Array.from({ length: 2 * 5 * 6 * 5 }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -Infinity : Math.sin(i)));
     const v = tf.tensor4d(values, [2, 5, 6, 5]);
     compareWithTfjs(() => tf.maxPool(v, 2, 1, 'valid'));
-    compareWithTfjs(() => tf.maxPool(v, 3, 2, [[0, 0], [1, 2], [2, 0], [0, 0]]));
+    compareWithTfjs(() =>
+      tf.maxPool(v, 3, 2, [
+        [0, 0],
+        [1, 2],
+        [2, 0],
+        [0, 0],
+      ]),
+    );
     compareWithTfjs(() => tf.maxPool(tf.fill([1, 3, 3, 6], -Infinity) as tf.Tensor4D, 2, 1, 'valid'));
   });
 
   it('pool gradients', () => {
-    compareWithTfjs(() => tf.grads((p: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(p as tf.Tensor4D, 3, 2, 'same'), 2)))([x]), { expectWasm: null });
-    compareWithTfjs(() => tf.grads((p: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(p as tf.Tensor4D, 3, 2, 'same'), 2)))([x]), { expectWasm: null });
+    compareWithTfjs(() => tf.grads((p: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(p as tf.Tensor4D, 3, 2, 'same'), 2)))([x]), {
+      expectWasm: null,
+    });
+    compareWithTfjs(() => tf.grads((p: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(p as tf.Tensor4D, 3, 2, 'same'), 2)))([x]), {
+      expectWasm: null,
+    });
   });
 
   it('pad (4-D constant, -Infinity as for max pooling)', () => {
-    compareWithTfjs(() => tf.pad(x, [[0, 0], [1, 2], [3, 0], [0, 0]]), js);
-    compareWithTfjs(() => tf.pad(x, [[1, 0], [1, 1], [1, 1], [2, 1]], -Infinity), js);
+    compareWithTfjs(
+      () =>
+        tf.pad(x, [
+          [0, 0],
+          [1, 2],
+          [3, 0],
+          [0, 0],
+        ]),
+      js,
+    );
+    compareWithTfjs(
+      () =>
+        tf.pad(
+          x,
+          [
+            [1, 0],
+            [1, 1],
+            [1, 1],
+            [2, 1],
+          ],
+          -Infinity,
+        ),
+      js,
+    );
     const m = randn([3, 4]);
-    compareWithTfjs(() => tf.pad(m, [[1, 1], [2, 0]]), js);
+    compareWithTfjs(
+      () =>
+        tf.pad(m, [
+          [1, 1],
+          [2, 0],
+        ]),
+      js,
+    );
   });
 });

@@ -39,9 +39,18 @@ describe('conv2d with a fused residual add (ConvkitFusedConv2D)', () => {
     const residual = randn(y.shape) as tf.Tensor4D;
     for (const activation of ['relu', 'linear'] as const) {
       const run = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, r: tf.Tensor) =>
-        conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { stride, padding, dilation, bias: c as tf.Tensor1D, residual: r as tf.Tensor4D, activation });
+        conv2d(a as tf.Tensor4D, b as tf.Tensor4D, {
+          stride,
+          padding,
+          dilation,
+          bias: c as tf.Tensor1D,
+          residual: r as tf.Tensor4D,
+          activation,
+        });
       compareWithTfjs(() => run(x, w, bias, residual));
-      compareWithTfjs(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, r: tf.Tensor) => weightedSum(run(a, b, c, r), 7))([x, w, bias, residual]));
+      compareWithTfjs(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, r: tf.Tensor) => weightedSum(run(a, b, c, r), 7))([x, w, bias, residual]),
+      );
     }
     tf.dispose([y, residual]);
   });
@@ -95,7 +104,8 @@ describe('conv2d with bias and SiLU / sigmoid / ReLU6 in the epilogue', () => {
     const w = randn([3, 3, 1, 8], 0.3) as tf.Tensor4D;
     const bias = randn([8]) as tf.Tensor1D;
     for (const activation of ['silu', 'sigmoid', 'relu6'] as const) {
-      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => weightedSum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { padding: 1, groups: 8, bias: c as tf.Tensor1D, activation }), 3);
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        weightedSum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { padding: 1, groups: 8, bias: c as tf.Tensor1D, activation }), 3);
       compareWithTfjs(() => tf.grads(f)([x, w, bias]));
     }
   });
@@ -109,7 +119,15 @@ describe('conv2d with bias and SiLU / sigmoid / ReLU6 in the epilogue', () => {
     const w = randn(depthwise ? [3, 3, 8, 1] : [3, 3, 8, 8], 0.3);
     const bias = randn([8]);
     const residual = randn([2, 4, 3, 8]);
-    const attrs = { strides: [2, 2], pad: [[0, 0], [1, 1], [1, 0], [0, 0]] as tf.backend_util.ExplicitPadding };
+    const attrs = {
+      strides: [2, 2],
+      pad: [
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 0],
+      ] as tf.backend_util.ExplicitPadding,
+    };
     for (const activation of activations) {
       const withResidual = !depthwise && (activation === 'linear' || activation === 'relu');
       const fused = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, r?: tf.Tensor) => {
@@ -118,13 +136,23 @@ describe('conv2d with bias and SiLU / sigmoid / ReLU6 in the epilogue', () => {
         return weightedSum(tf.engine().runKernel(FusedConvKernel, inputs, { ...attrs, activation, depthwise }) as tf.Tensor, 5);
       };
       const separate = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, r?: tf.Tensor) => {
-        const conv = depthwise ? tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, attrs.pad) : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, attrs.pad);
+        const conv = depthwise
+          ? tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, attrs.pad)
+          : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, attrs.pad);
         const z = tf.add(tf.add(conv, c), r ?? 0);
         return weightedSum(applyActivation(z, activation), 5);
       };
       const inputs = withResidual ? [x, w, bias, residual] : [x, w, bias];
-      const got = tf.tidy(() => tf.grads(fused)(inputs).map((g) => g.arraySync()));
-      const want = tf.tidy(() => tf.grads(separate)(inputs).map((g) => g.arraySync()));
+      const got = tf.tidy(() =>
+        tf
+          .grads(fused)(inputs)
+          .map((g) => g.arraySync()),
+      );
+      const want = tf.tidy(() =>
+        tf
+          .grads(separate)(inputs)
+          .map((g) => g.arraySync()),
+      );
       got.forEach((g, i) => expectCloseArrays(g, want[i]));
     }
   });

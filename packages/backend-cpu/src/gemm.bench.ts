@@ -24,9 +24,13 @@ for (const threads of [1, 2]) {
       packB(e, b, N, 1, K, N, bPacked);
       const c = e.alloc(M * N);
       const gflop = ((2 * M * K * N) / 1e9).toFixed(3);
-      bench(`${M}×${K}×${N} (${gflop} GFLOP, relaxed SIMD ${e.relaxedSimd ? 'on' : 'off'})`, () => {
-        gemm(e, { a, rsA: K, csA: 1, bPacked, c, ldc: N, M, N, K });
-      }, { time: 400, warmupIterations: 20 });
+      bench(
+        `${M}×${K}×${N} (${gflop} GFLOP, relaxed SIMD ${e.relaxedSimd ? 'on' : 'off'})`,
+        () => {
+          gemm(e, { a, rsA: K, csA: 1, bPacked, c, ldc: N, M, N, K });
+        },
+        { time: 400, warmupIterations: 20 },
+      );
     }
   });
 }

@@ -63,16 +63,20 @@ describe('_FusedMatMul', () => {
     const b = randn([45, 70]);
     compareWithTfjs(() => tf.fused.matMul({ a, b, transposeA: true, transposeB: true, activation: 'relu' }));
     const alpha = randn([45]);
-    compareWithTfjs(() => tf.fused.matMul({ a, b, transposeA: true, transposeB: true, activation: 'prelu', preluActivationWeights: alpha }), {
-      expectWasm: false,
-    });
+    compareWithTfjs(
+      () => tf.fused.matMul({ a, b, transposeA: true, transposeB: true, activation: 'prelu', preluActivationWeights: alpha }),
+      {
+        expectWasm: false,
+      },
+    );
   });
 
   it('gradients through fused matmul + bias + relu (a dense layer)', () => {
     const x = randn([8, 30]);
     const w = randn([30, 12]);
     const b = randn([12]);
-    const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => weightedSum(tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: 'relu' }), 6);
+    const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+      weightedSum(tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: 'relu' }), 6);
     compareWithTfjs(() => tf.grads(f)([x, w, b]));
   });
 });

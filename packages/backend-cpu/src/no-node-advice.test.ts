@@ -13,7 +13,7 @@ describe("tfjs's 'install tfjs-node' advice", () => {
     ['tf.ready()', 'await tf.ready();'],
     ["tf.setBackend('cpu')", "await tf.setBackend('cpu');"],
     ['no selection at all', ''],
-    ["import for side effects, then tf.ready()", 'await tf.ready();', "import '@convkit/backend-cpu';"],
+    ['import for side effects, then tf.ready()', 'await tf.ready();', "import '@convkit/backend-cpu';"],
   ])('is not printed after %s', (_name, select, importLine = "import { backendName } from '@convkit/backend-cpu';") => {
     const r = run(`import * as tf from '@tensorflow/tfjs-core';
 ${importLine}

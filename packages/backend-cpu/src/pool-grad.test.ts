@@ -6,16 +6,33 @@ import { enableFastKernels } from './fast-kernels';
 // Either kind of kernel may run here (max pooling and its gradient are wasm, the rest plain JS).
 const js = { expectWasm: null };
 
-
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 
-const cases: { name: string; x: number[]; k: number | [number, number]; s: number | [number, number]; pad: Pad; round?: 'floor' | 'round' | 'ceil' }[] = [
+const cases: {
+  name: string;
+  x: number[];
+  k: number | [number, number];
+  s: number | [number, number];
+  pad: Pad;
+  round?: 'floor' | 'round' | 'ceil';
+}[] = [
   { name: '2×2 stride 2 valid (the small CNN)', x: [3, 8, 10, 5], k: 2, s: 2, pad: 'valid' },
   { name: '2×2 stride 2 valid, odd sizes', x: [2, 9, 7, 3], k: 2, s: 2, pad: 'valid' },
   { name: '3×3 stride 2 same (overlapping)', x: [2, 11, 10, 6], k: 3, s: 2, pad: 'same' },
   { name: '3×3 stride 2 valid, 1 channel', x: [4, 9, 9, 1], k: 3, s: 2, pad: 'valid' },
   { name: '3×3 stride 1 numeric pad 1', x: [1, 6, 7, 4], k: 3, s: 1, pad: 1 },
-  { name: '3×2 window stride [2,1] explicit asymmetric pad', x: [2, 8, 9, 3], k: [3, 2], s: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    name: '3×2 window stride [2,1] explicit asymmetric pad',
+    x: [2, 8, 9, 3],
+    k: [3, 2],
+    s: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { name: '3×3 stride 2 pad 1 ceil rounding', x: [1, 8, 8, 2], k: 3, s: 2, pad: 1, round: 'ceil' },
   { name: 'global 7×7, 130 channels', x: [1, 7, 7, 130], k: 7, s: 7, pad: 'valid' },
   { name: 'global 9×9, batch 3, 5 channels', x: [3, 9, 9, 5], k: 9, s: 9, pad: 'valid' },
@@ -78,6 +95,9 @@ describe('MaxPoolGrad / AvgPoolGrad', () => {
       const y = tf.maxPool(xs, 3, 2, 'same');
       return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: xs, output: y }, { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor;
     }, js);
-    compareWithTfjs(() => tf.engine().runKernel(tf.AvgPoolGrad, { dy, input: xs }, { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor, js);
+    compareWithTfjs(
+      () => tf.engine().runKernel(tf.AvgPoolGrad, { dy, input: xs }, { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor,
+      js,
+    );
   });
 });

@@ -6,7 +6,6 @@ import { compareWithTfjs, fallbacks, randn, weightedSum } from './__fixtures__/c
 // Either kind of kernel may run here (max pooling and its gradient are wasm, the rest plain JS).
 const js = { expectWasm: null };
 
-
 type Axis = number | number[] | undefined;
 
 describe('Sum / Mean / Max / Min', () => {

@@ -38,7 +38,10 @@ describe.runIf(fastKernelsInfo().threads > 1 || typeof SharedArrayBuffer !== 'un
     const x = randn([2, 12, 12, 16]);
     const w = randn([3, 3, 16, 16], 0.2);
     const before = e.residentBytesInUse;
-    const chain = () => tf.tidy(() => tf.maxPool(tf.relu(tf.add(tf.conv2d(tf.relu(x) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), x)) as tf.Tensor4D, 2, 2, 'valid'));
+    const chain = () =>
+      tf.tidy(() =>
+        tf.maxPool(tf.relu(tf.add(tf.conv2d(tf.relu(x) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), x)) as tf.Tensor4D, 2, 2, 'valid'),
+      );
     const y = chain();
     expect(e.residentBytesInUse).toBeGreaterThan(before);
     y.dispose();

@@ -11,7 +11,13 @@ export const backendName = 'webgl';
 for (const { kernelName, make } of webglKernels) {
   const tfjs = tf.getKernel(kernelName, backendName);
   if (tfjs) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc: make(tfjs?.kernelFunc), setupFunc: tfjs?.setupFunc, disposeFunc: tfjs?.disposeFunc });
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: make(tfjs?.kernelFunc),
+    setupFunc: tfjs?.setupFunc,
+    disposeFunc: tfjs?.disposeFunc,
+  });
 }
 
 /** The names of the tfjs kernels convkit replaces or adds on WebGL. */
@@ -33,10 +39,18 @@ export function webglDetails(): WebglDetails {
   const env = tf.env();
   if (!tf.findBackendFactory(backendName)) {
     // tfjs-backend-webgl registers itself only in a browser (a page or a worker).
-    return { unavailable: 'not a browser: WebGL needs a page or a web worker', precision: 'float32', webglVersion: 0, maxTextureSize: 0, kernels: 'none', customKernels };
+    return {
+      unavailable: 'not a browser: WebGL needs a page or a web worker',
+      precision: 'float32',
+      webglVersion: 0,
+      maxTextureSize: 0,
+      kernels: 'none',
+      customKernels,
+    };
   }
   // f16-only devices (many phones) cannot render float32 textures; tfjs then stores float16.
-  const float32 = env.getBool('WEBGL_RENDER_FLOAT32_CAPABLE') && env.getBool('WEBGL_RENDER_FLOAT32_ENABLED') && !env.getBool('WEBGL_FORCE_F16_TEXTURES');
+  const float32 =
+    env.getBool('WEBGL_RENDER_FLOAT32_CAPABLE') && env.getBool('WEBGL_RENDER_FLOAT32_ENABLED') && !env.getBool('WEBGL_FORCE_F16_TEXTURES');
   return {
     precision: float32 ? 'float32' : 'float16',
     webglVersion: env.getNumber('WEBGL_VERSION'),

@@ -12,7 +12,13 @@ export const backendName = 'webgpu';
 for (const { kernelName, make } of webgpuKernels) {
   const tfjs = tf.getKernel(kernelName, backendName);
   if (tfjs) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc: make(tfjs?.kernelFunc), setupFunc: tfjs?.setupFunc, disposeFunc: tfjs?.disposeFunc });
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: make(tfjs?.kernelFunc),
+    setupFunc: tfjs?.setupFunc,
+    disposeFunc: tfjs?.disposeFunc,
+  });
 }
 
 /** The names of the tfjs kernels convkit replaces or adds on WebGPU. */
@@ -34,7 +40,10 @@ interface AdapterLike {
 
 /** What the active WebGPU device is (a software adapter such as SwiftShader says so here). */
 export function webgpuDetails(): WebgpuDetails {
-  const backend = tf.findBackend(backendName) as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string }; device?: unknown } | null;
+  const backend = tf.findBackend(backendName) as unknown as {
+    adapterInfo?: { vendor?: string; architecture?: string; description?: string };
+    device?: unknown;
+  } | null;
   const info = backend?.adapterInfo;
   const unavailable = tf.findBackendFactory(backendName)
     ? undefined
@@ -43,7 +52,14 @@ export function webgpuDetails(): WebgpuDetails {
     ...(unavailable ? { unavailable } : {}),
     // WGSL storage buffers are float32 (tfjs-backend-webgpu has no f16 path).
     precision: 'float32',
-    adapter: info ? { vendor: info.vendor ?? '', architecture: info.architecture ?? '', description: info.description ?? '', isFallbackAdapter: fallback(info as AdapterLike['info']) } : undefined,
+    adapter: info
+      ? {
+          vendor: info.vendor ?? '',
+          architecture: info.architecture ?? '',
+          description: info.description ?? '',
+          isFallbackAdapter: fallback(info as AdapterLike['info']),
+        }
+      : undefined,
     kernels: 'tfjs-backend-webgpu + convkit',
     customKernels,
   };

@@ -81,10 +81,16 @@ describe('convkit CLI', () => {
     [['inspect', 'missing.pth'], 'cannot read missing.pth: no such file or folder'],
     [['inspect', tmpdir()], `cannot read ${tmpdir()}: is a folder, not a file`],
     [['convert', 'missing.pth', join(tmpdir(), 'never.safetensors')], 'cannot read missing.pth: no such file or folder'],
-    [['convert', join(fixtures, 'tiny-net.pth'), '/no/such/folder/x.safetensors'], 'cannot write /no/such/folder/x.safetensors: no such folder'],
+    [
+      ['convert', join(fixtures, 'tiny-net.pth'), '/no/such/folder/x.safetensors'],
+      'cannot write /no/such/folder/x.safetensors: no such folder',
+    ],
     [['predict', 'resnet18', 'missing.png'], 'cannot read missing.png: no such file or folder'],
     [['predict', 'resnet18', '--weights', 'missing.pth', 'missing.png'], 'cannot read missing.pth: no such file or folder'],
-    [['export', 'resnet18', '--weights', 'missing.pth', '--out', join(tmpdir(), 'never.onnx')], 'cannot read missing.pth: no such file or folder'],
+    [
+      ['export', 'resnet18', '--weights', 'missing.pth', '--out', join(tmpdir(), 'never.onnx')],
+      'cannot read missing.pth: no such file or folder',
+    ],
     [['train', '--data', '/no/such/folder'], 'cannot read /no/such/folder: no such file or folder'],
   ])('%j: a missing or unreadable file is one line naming it', (args, message) => {
     const r = convkit(...args);
@@ -97,7 +103,14 @@ describe('convkit CLI', () => {
     const model = createModel('timm/tf_efficientnet_b0', { seed: 3 });
     writeFileSync(join(folder, 'model.safetensors'), saveWeights(model));
     model.dispose();
-    const pretrained_cfg = { input_size: [3, 35, 35], crop_pct: 0.875, interpolation: 'bicubic', crop_mode: 'center', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+    const pretrained_cfg = {
+      input_size: [3, 35, 35],
+      crop_pct: 0.875,
+      interpolation: 'bicubic',
+      crop_mode: 'center',
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    };
     writeFileSync(join(folder, 'config.json'), JSON.stringify({ architecture: 'tf_efficientnet_b0', num_classes: 1000, pretrained_cfg }));
     const r = convkit('predict', 'timm/tf_efficientnet_b0', '--weights', folder, '--top', '2', join(images, 'rgb.png'));
     expect(r.stderr).toContain("config.json's transforms: resize 40, centre crop 35, bicubic"); // ⌊35 / 0.875⌋ = 40

@@ -26,13 +26,17 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): (e
       if (!live || e.batches === undefined) return;
       const done = Math.round((WIDTH * (e.batch + 1)) / e.batches);
       const bar = `${'█'.repeat(done)}${'░'.repeat(WIDTH - done)}`;
-      stream.write(`\r${head} ${bar} ${e.batch + 1}/${e.batches}  loss ${e.loss.toFixed(4)}${acc}  lr ${e.lr.toPrecision(3)}  ${Math.round(e.examplesPerSec)} img/s  eta ${duration(e.etaSeconds)} `);
+      stream.write(
+        `\r${head} ${bar} ${e.batch + 1}/${e.batches}  loss ${e.loss.toFixed(4)}${acc}  lr ${e.lr.toPrecision(3)}  ${Math.round(e.examplesPerSec)} img/s  eta ${duration(e.etaSeconds)} `,
+      );
       return;
     }
     const val = e.valAccuracy === undefined ? '' : `  val loss ${e.valLoss?.toFixed(4)}  val acc ${(100 * e.valAccuracy).toFixed(2)}%`;
     const from = firstLr ?? e.lr;
     const lr = lastLr === undefined || lastLr === from ? `lr ${from.toPrecision(2)}` : `lr ${from.toPrecision(2)}→${lastLr.toPrecision(2)}`;
     [firstLr, lastLr] = [undefined, undefined];
-    stream.write(`${live ? '\r\x1b[2K' : ''}${head}  loss ${e.loss.toFixed(4)}${acc}${val}  ${lr}  ${Math.round(e.examplesPerSec)} img/s\n`);
+    stream.write(
+      `${live ? '\r\x1b[2K' : ''}${head}  loss ${e.loss.toFixed(4)}${acc}${val}  ${lr}  ${Math.round(e.examplesPerSec)} img/s\n`,
+    );
   };
 }

@@ -40,7 +40,8 @@ export async function selectBackend(preferences: readonly string[] | string): Pr
       if (!(knownBackends as readonly string[]).includes(name)) throw new UnknownNameError('selectBackend', name, [...knownBackends]);
       // An imported backend package that tfjs did not register says why (e.g. no navigator.gpu).
       const unavailable = describers.get(name)?.().unavailable;
-      const reason = typeof unavailable === 'string' ? `not available here: ${unavailable}` : `not registered: import '@convkit/backend-${name}' first`;
+      const reason =
+        typeof unavailable === 'string' ? `not available here: ${unavailable}` : `not registered: import '@convkit/backend-${name}' first`;
       attempts.push({ name, ok: false, reason });
       continue;
     }

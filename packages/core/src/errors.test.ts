@@ -28,8 +28,16 @@ describe('bad input is rejected before any kernel runs', () => {
   const w = tf.zeros([3, 3, 3, 4]) as tf.Tensor4D;
 
   it('conv2d', () => {
-    expectError(() => conv2d(tf.zeros([8, 8, 3]) as never, w), ShapeError, /conv2d: input must be rank 4 NHWC .* got rank 3 shape \[8,8,3\]/);
-    expectError(() => conv2d(x, tf.zeros([3, 3, 2, 4]) as tf.Tensor4D), ShapeError, /input has 3 channels but weight \[3,3,2,4\] with groups=1 expects 2/);
+    expectError(
+      () => conv2d(tf.zeros([8, 8, 3]) as never, w),
+      ShapeError,
+      /conv2d: input must be rank 4 NHWC .* got rank 3 shape \[8,8,3\]/,
+    );
+    expectError(
+      () => conv2d(x, tf.zeros([3, 3, 2, 4]) as tf.Tensor4D),
+      ShapeError,
+      /input has 3 channels but weight \[3,3,2,4\] with groups=1 expects 2/,
+    );
     expectError(() => conv2d(x, w, { stride: 0 }), OptionError, /stride must be an integer >= 1.*got 0/);
     expectError(() => conv2d(x, w, { padding: -1 }), OptionError, /padding must be an integer >= 0/);
     expectError(() => conv2d(x, w, { padding: 'same', stride: 2 }), OptionError, /'same' needs stride 1/);

@@ -14,7 +14,11 @@ function checkNonNegativeInt(where: string, name: string, v: number, min = 0): v
  * Output size of a convolution along one axis: `floor((W - D·(K-1) - 1 + 2P) / S) + 1`,
  * which for dilation 1 is the course's `floor((W - K + 2P) / S) + 1`.
  */
-export function convOutputSize(inputSize: number, kernelSize: number, { stride = 1, padding = 0, dilation = 1 }: ConvGeometry = {}): number {
+export function convOutputSize(
+  inputSize: number,
+  kernelSize: number,
+  { stride = 1, padding = 0, dilation = 1 }: ConvGeometry = {},
+): number {
   const where = 'convOutputSize';
   checkNonNegativeInt(where, 'inputSize', inputSize, 1);
   checkNonNegativeInt(where, 'kernelSize', kernelSize, 1);
@@ -57,7 +61,10 @@ export function conv2dParamCount({
 }): number {
   const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-    throw new OptionError('conv2dParamCount', `inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    throw new OptionError(
+      'conv2dParamCount',
+      `inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`,
+    );
   }
   return outChannels * (inChannels / groups) * kh * kw + (bias ? outChannels : 0);
 }

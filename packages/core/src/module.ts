@@ -215,7 +215,9 @@ export abstract class Module {
   private setFrozen(prefix: string | undefined, frozen: boolean): this {
     const hits = this.namedModules().filter(([path]) => matches(path, prefix));
     if (hits.length === 0) {
-      const names = this.namedModules().map(([p]) => p).filter((p) => p && !p.includes('.'));
+      const names = this.namedModules()
+        .map(([p]) => p)
+        .filter((p) => p && !p.includes('.'));
       throw new UnknownNameError(frozen ? 'freeze' : 'unfreeze', String(prefix), names);
     }
     for (const [, m] of hits) {

@@ -99,7 +99,11 @@ function renderTable(root: Module, s: ModelSummary): string {
     r.params === 0 ? '' : r.trainable ? 'yes' : 'no',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   return [
     `${root.typeName} — input ${dims(s.inputShape.slice(1))} (batch ${s.inputShape[0]}), NHWC`,

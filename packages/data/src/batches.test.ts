@@ -40,7 +40,9 @@ describe('ArrayDataset', () => {
 
   it('checks the sizes', () => {
     expect(() => new ArrayDataset({ images: new Uint8Array(11), labels: [0, 1], imageShape: [2, 3] })).toThrow(ShapeError);
-    expect(() => new ArrayDataset({ images: new Uint8Array(11), labels: [0, 1], imageShape: [2, 3] })).toThrow(/expected 2 labels × \[2,3,1\] = 12 values, got 11/);
+    expect(() => new ArrayDataset({ images: new Uint8Array(11), labels: [0, 1], imageShape: [2, 3] })).toThrow(
+      /expected 2 labels × \[2,3,1\] = 12 values, got 11/,
+    );
     expect(() => new ArrayDataset({ images: new Uint8Array(0), labels: [], imageShape: [2, 0] })).toThrow(OptionError);
   });
 });
@@ -50,7 +52,11 @@ describe('batches', () => {
     const it = batches(tiny(), { batchSize: 4 });
     expect(it.length).toBe(3);
     const got = [...it];
-    expect(got.map((b) => b.x.shape)).toEqual([[4, 2, 3, 1], [4, 2, 3, 1], [2, 2, 3, 1]]);
+    expect(got.map((b) => b.x.shape)).toEqual([
+      [4, 2, 3, 1],
+      [4, 2, 3, 1],
+      [2, 2, 3, 1],
+    ]);
     expect(got.every((b) => b.x.dtype === 'float32' && b.y.dtype === 'int32' && b.y.rank === 1)).toBe(true);
     expect(Array.from(got[1].y.dataSync())).toEqual([1, 2, 0, 1]);
     expect(got[1].x.dataSync()[0]).toBeCloseTo(4 / 255, 7);
@@ -115,7 +121,9 @@ describe('batches', () => {
       get: (i) => ({ image: { data: new Uint8Array(sizes[i] * sizes[i]), height: sizes[i], width: sizes[i], channels: 1 }, label: 0 }),
     };
     expectNoLeaks(() => {
-      expect(() => [...batches(ds, { batchSize: 3 })]).toThrow(/batches: dataset\[1\]: image is \[3,3,1\] but dataset\[0\] .* is \[2,2,1\]/);
+      expect(() => [...batches(ds, { batchSize: 3 })]).toThrow(
+        /batches: dataset\[1\]: image is \[3,3,1\] but dataset\[0\] .* is \[2,2,1\]/,
+      );
       expect(() => [...batches(ds, { batchSize: 3, transform: (x) => tf.clone(x) })]).toThrow(/transform\(dataset\[1\]\)/);
     });
     const [b] = batches(ds, { batchSize: 3, transform: centerCrop(2) });

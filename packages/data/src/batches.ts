@@ -42,7 +42,8 @@ export interface Batches extends Iterable<Batch> {
  */
 export function batches(dataset: Dataset, options: BatchOptions = {}): Batches {
   const { batchSize = 1, shuffle = false, dropLast = false, transform, batchTransform } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionError('batches.batchSize', `must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new OptionError('batches.batchSize', `must be a positive integer, got ${batchSize}`);
   const n = dataset.length;
   const generator = shuffle ? toGenerator(options.seed) : undefined;
   const length = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
@@ -57,7 +58,10 @@ export function batches(dataset: Dataset, options: BatchOptions = {}): Batches {
           const stacked = transform ? stackTransformed(samples, indices, transform) : stack(samples, indices);
           return batchTransform ? batchTransform(stacked) : stacked;
         });
-        const y = tf.tensor1d(samples.map((s) => s.label), 'int32');
+        const y = tf.tensor1d(
+          samples.map((s) => s.label),
+          'int32',
+        );
         yield { x, y, indices };
       }
     },

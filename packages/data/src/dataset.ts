@@ -62,7 +62,12 @@ export class ArrayDataset implements Dataset {
     checkIndex('ArrayDataset.get', index, this.length);
     const size = this.height * this.width * this.channels;
     return {
-      image: { data: this.images.subarray(index * size, (index + 1) * size), height: this.height, width: this.width, channels: this.channels },
+      image: {
+        data: this.images.subarray(index * size, (index + 1) * size),
+        height: this.height,
+        width: this.width,
+        channels: this.channels,
+      },
       label: this.labels[index],
     };
   }

@@ -13,7 +13,10 @@ export function canDecodeInBrowser(): boolean {
  */
 export async function decodeImageInBrowser(bytes: Uint8Array | Blob, name = 'image'): Promise<DecodedImage> {
   if (!canDecodeInBrowser()) {
-    throw new ConvkitError('decodeImageInBrowser', 'needs createImageBitmap and OffscreenCanvas; in Node use decodeImage from @convkit/data/node');
+    throw new ConvkitError(
+      'decodeImageInBrowser',
+      'needs createImageBitmap and OffscreenCanvas; in Node use decodeImage from @convkit/data/node',
+    );
   }
   const blob = bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]);
   let bitmap: ImageBitmap;

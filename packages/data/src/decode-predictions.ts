@@ -47,7 +47,12 @@ function checkLogits(logits: tf.Tensor, { topK = 5, classNames = IMAGENET_CLASSE
   return [rows, classes];
 }
 
-function decode(data: Float32Array, rows: number, classes: number, { topK = 5, classNames = IMAGENET_CLASSES }: DecodePredictionsOptions): Prediction[][] {
+function decode(
+  data: Float32Array,
+  rows: number,
+  classes: number,
+  { topK = 5, classNames = IMAGENET_CLASSES }: DecodePredictionsOptions,
+): Prediction[][] {
   const result: Prediction[][] = [];
   for (let r = 0; r < rows; r++) {
     const row = data.subarray(r * classes, (r + 1) * classes);
@@ -59,7 +64,9 @@ function decode(data: Float32Array, rows: number, classes: number, { topK = 5, c
     let sum = 0;
     for (const v of row) sum += Math.exp(v - max);
     const order = Array.from({ length: classes }, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b);
-    result.push(order.slice(0, topK).map((index) => ({ index, className: classNames[index], probability: Math.exp(row[index] - max) / sum })));
+    result.push(
+      order.slice(0, topK).map((index) => ({ index, className: classNames[index], probability: Math.exp(row[index] - max) / sum })),
+    );
   }
   return result;
 }

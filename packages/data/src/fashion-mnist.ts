@@ -3,7 +3,16 @@ import { readIdx } from './idx';
 
 /** Fashion-MNIST's 10 classes, in label order (the same strings as torchvision's `FashionMNIST.classes`). */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ]);
 
 export type Split = 'train' | 'test';
@@ -43,10 +52,16 @@ export function fashionMnistFromIdx(
   const images = readIdx(files.images, names.images);
   const labels = readIdx(files.labels, names.labels);
   if (!(images.data instanceof Uint8Array) || images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
-    throw new FormatError(names.images, `expected uint8 images of shape [N,28,28], got ${images.data.constructor.name} [${images.shape.join(',')}]`);
+    throw new FormatError(
+      names.images,
+      `expected uint8 images of shape [N,28,28], got ${images.data.constructor.name} [${images.shape.join(',')}]`,
+    );
   }
   if (!(labels.data instanceof Uint8Array) || labels.shape.length !== 1) {
-    throw new FormatError(names.labels, `expected uint8 labels of shape [N], got ${labels.data.constructor.name} [${labels.shape.join(',')}]`);
+    throw new FormatError(
+      names.labels,
+      `expected uint8 labels of shape [N], got ${labels.data.constructor.name} [${labels.shape.join(',')}]`,
+    );
   }
   if (labels.shape[0] !== images.shape[0]) {
     throw new FormatError(names.labels, `expected ${images.shape[0]} labels (one per image in ${names.images}), got ${labels.shape[0]}`);

@@ -69,7 +69,9 @@ describe('readIdx on bad input', () => {
 
   it('names the offset of a truncated or oversized payload', () => {
     expect(() => readIdx(good.subarray(0, good.length - 1), 'x.idx')).toThrow(FormatError);
-    expect(() => readIdx(good.subarray(0, good.length - 1), 'x.idx')).toThrow(/x\.idx@12: IDX data truncated: shape \[2,3\] of uint8 needs 18 bytes in all, got 17/);
+    expect(() => readIdx(good.subarray(0, good.length - 1), 'x.idx')).toThrow(
+      /x\.idx@12: IDX data truncated: shape \[2,3\] of uint8 needs 18 bytes in all, got 17/,
+    );
     expect(() => readIdx(Uint8Array.from([...good, 0]))).toThrow(/trailing bytes/);
     expect(() => readIdx(good.subarray(0, 6))).toThrow(/header with rank 2 needs 12 bytes, got 6/);
     expect(() => readIdx(good.subarray(0, 2))).toThrow(/header needs 4 bytes, got 2/);

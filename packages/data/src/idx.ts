@@ -33,7 +33,13 @@ export function readIdx(input: Uint8Array | ArrayBuffer, name = 'idx'): IdxTenso
     throw new FormatError(`${name}@0`, `IDX magic must start with 00 00, got ${hex(bytes[0])} ${hex(bytes[1])}`);
   }
   const type = TYPES[bytes[2]];
-  if (!type) throw new FormatError(`${name}@2`, `IDX type byte must be one of ${Object.keys(TYPES).map((k) => hex(+k)).join(', ')}, got ${hex(bytes[2])}`);
+  if (!type)
+    throw new FormatError(
+      `${name}@2`,
+      `IDX type byte must be one of ${Object.keys(TYPES)
+        .map((k) => hex(+k))
+        .join(', ')}, got ${hex(bytes[2])}`,
+    );
   const rank = bytes[3];
   if (rank === 0) throw new FormatError(`${name}@3`, 'IDX rank must be at least 1, got 0');
   const headerSize = 4 + 4 * rank;
@@ -67,7 +73,8 @@ export function encodeIdx({ shape, data }: IdxTensor<Uint8Array>): Uint8Array {
   if (shape.length === 0 || shape.length > 255 || !shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 32)) {
     throw new OptionError('encodeIdx', `shape must have 1..255 non-negative uint32 sizes, got [${shape.join(',')}]`);
   }
-  if (data.length !== count) throw new OptionError('encodeIdx', `data must have ${count} elements for shape [${shape.join(',')}], got ${data.length}`);
+  if (data.length !== count)
+    throw new OptionError('encodeIdx', `data must have ${count} elements for shape [${shape.join(',')}], got ${data.length}`);
   const out = new Uint8Array(4 + 4 * shape.length + count);
   const view = new DataView(out.buffer);
   out[2] = 0x08;

@@ -6,7 +6,9 @@ import { expectNoLeaks, readJson } from '../../../test/fixtures';
 import { decodePredictions, decodePredictionsAsync } from './decode-predictions';
 import { IMAGENET_CLASSES } from './imagenet-classes';
 
-const ref = readJson<{ count: number; sha256: string; spot: Record<string, string> }>(new URL('./__fixtures__/imagenet-classes.json', import.meta.url));
+const ref = readJson<{ count: number; sha256: string; spot: Record<string, string> }>(
+  new URL('./__fixtures__/imagenet-classes.json', import.meta.url),
+);
 
 describe('IMAGENET_CLASSES', () => {
   it('has 1000 unique names', () => {
@@ -17,12 +19,18 @@ describe('IMAGENET_CLASSES', () => {
   it('spot-checks well-known indices', () => {
     const at = (i: number) => IMAGENET_CLASSES[i];
     expect([at(0), at(1), at(207), at(281), at(409), at(954), at(999)]).toEqual([
-      'tench', 'goldfish', 'golden retriever', 'tabby', 'analog clock', 'banana', 'toilet tissue',
+      'tench',
+      'goldfish',
+      'golden retriever',
+      'tabby',
+      'analog clock',
+      'banana',
+      'toilet tissue',
     ]);
     for (const [i, name] of Object.entries(ref.spot)) expect(at(Number(i))).toBe(name);
   });
 
-  it('is exactly torchvision 0.14\'s list (sha256 of the names joined by newlines)', () => {
+  it("is exactly torchvision 0.14's list (sha256 of the names joined by newlines)", () => {
     expect(IMAGENET_CLASSES.length).toBe(ref.count);
     expect(createHash('sha256').update(IMAGENET_CLASSES.join('\n'), 'utf8').digest('hex')).toBe(ref.sha256);
   });
@@ -30,11 +38,17 @@ describe('IMAGENET_CLASSES', () => {
 
 describe('decodePredictions', () => {
   it('returns the top-k classes with softmax probabilities', () => {
-    const logits = tf.tensor2d([[1, 3, 2, 0], [0, 0, 0, 5]]);
+    const logits = tf.tensor2d([
+      [1, 3, 2, 0],
+      [0, 0, 0, 5],
+    ]);
     const names = ['a', 'b', 'c', 'd'];
     const preds = expectNoLeaks(() => decodePredictions(logits, { topK: 2, classNames: names }));
     const z = Math.exp(1) + Math.exp(3) + Math.exp(2) + 1;
-    expect(preds[0].map((p) => [p.index, p.className])).toEqual([[1, 'b'], [2, 'c']]);
+    expect(preds[0].map((p) => [p.index, p.className])).toEqual([
+      [1, 'b'],
+      [2, 'c'],
+    ]);
     expect(preds[0][0].probability).toBeCloseTo(Math.exp(3) / z, 7);
     expect(preds[1][0]).toMatchObject({ index: 3, className: 'd' });
     expect(logits.isDisposed).toBe(false);

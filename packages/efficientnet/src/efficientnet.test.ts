@@ -59,7 +59,12 @@ describe('EfficientNet specifics', () => {
 
   it('stochastic depth drops whole residual branches per example in training, never in evaluation', () => {
     const p = 0.5;
-    const block = new MBConv({ expandRatio: 6, kernel: 3, stride: 1, inputChannels: 16, outChannels: 16 }, p, (c) => new BatchNorm2d(c), toGenerator(2));
+    const block = new MBConv(
+      { expandRatio: 6, kernel: 3, stride: 1, inputChannels: 16, outChannels: 16 },
+      p,
+      (c) => new BatchNorm2d(c),
+      toGenerator(2),
+    );
     expect(block.useResConnect).toBe(true);
     const x = tf.randomNormal([64, 8, 8, 16], 0, 1, 'float32', 5);
     const residualOf = (y: tf.Tensor) => tf.sub(y, x);

@@ -1,6 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActivationName, type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, type Conv2dOptions, ConvNormActivation, convNormAct, initializeModel, Linear, Sequential, SiLU, SqueezeExcitation } from '@convkit/layers';
+import {
+  type ActivationName,
+  type ClassifierOptions,
+  flatten,
+  type Generator,
+  ImageClassifier,
+  init,
+  Module,
+  OptionError,
+  toGenerator,
+  type WeightsEntry,
+} from '@convkit/core';
+import {
+  AdaptiveAvgPool2d,
+  Conv2d,
+  type Conv2dOptions,
+  ConvNormActivation,
+  convNormAct,
+  initializeModel,
+  Linear,
+  Sequential,
+  SiLU,
+  SqueezeExcitation,
+} from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout, StochasticDepth } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
 
@@ -94,7 +116,13 @@ export class MBConv extends Module {
   readonly units: ConvUnit[];
   readonly se: SqueezeExcitation;
 
-  constructor(cnf: Omit<MBConvStage, 'numLayers'>, stochasticDepthProb: number, normLayer: NormLayer, g: Generator, options: MBConvOptions = {}) {
+  constructor(
+    cnf: Omit<MBConvStage, 'numLayers'>,
+    stochasticDepthProb: number,
+    normLayer: NormLayer,
+    g: Generator,
+    options: MBConvOptions = {},
+  ) {
     super();
     const { naming = 'torchvision', padding } = options;
     if (cnf.stride !== 1 && cnf.stride !== 2) throw new OptionError('MBConv', `stride must be 1 or 2, got ${cnf.stride}`);
@@ -106,22 +134,49 @@ export class MBConv extends Module {
     const dwPadding = padding ?? symmetric;
     const silu = () => new SiLU();
     if (naming === 'torchvision') {
-      const expand = expands ? [new ConvNormActivation(cnf.inputChannels, expanded, 1, { normLayer, activationLayer: silu, generator: g })] : [];
-      const depthwise = new ConvNormActivation(expanded, expanded, cnf.kernel, { stride: cnf.stride, padding: symmetric, groups: expanded, normLayer, activationLayer: silu, generator: g });
+      const expand = expands
+        ? [new ConvNormActivation(cnf.inputChannels, expanded, 1, { normLayer, activationLayer: silu, generator: g })]
+        : [];
+      const depthwise = new ConvNormActivation(expanded, expanded, cnf.kernel, {
+        stride: cnf.stride,
+        padding: symmetric,
+        groups: expanded,
+        normLayer,
+        activationLayer: silu,
+        generator: g,
+      });
       this.se = new SqueezeExcitation(expanded, squeeze, { activation: silu, generator: g });
       const project = new ConvNormActivation(expanded, cnf.outChannels, 1, { normLayer, activationLayer: null, generator: g });
       this.registerModule('block', new Sequential(...expand, depthwise, this.se, project));
-      this.units = [...expand.map((c) => torchvisionUnit(c, 'silu')), torchvisionUnit(depthwise, 'silu'), torchvisionUnit(project, 'linear')];
+      this.units = [
+        ...expand.map((c) => torchvisionUnit(c, 'silu')),
+        torchvisionUnit(depthwise, 'silu'),
+        torchvisionUnit(project, 'linear'),
+      ];
     } else {
-      const unit = (convName: string, normName: string, inC: number, outC: number, kernel: number, activation: ActivationName, extra: Conv2dOptions = {}): ConvUnit => ({
+      const unit = (
+        convName: string,
+        normName: string,
+        inC: number,
+        outC: number,
+        kernel: number,
+        activation: ActivationName,
+        extra: Conv2dOptions = {},
+      ): ConvUnit => ({
         conv: this.registerModule(convName, new Conv2d(inC, outC, kernel, { bias: false, generator: g, padding: padding ?? 0, ...extra })),
         norm: this.registerModule(normName, normLayer(outC) as BatchNorm2d),
         activation,
       });
-      const depthwise = (normName: string) => unit('conv_dw', normName, expanded, expanded, cnf.kernel, 'silu', { stride: cnf.stride, padding: dwPadding, groups: expanded });
+      const depthwise = (normName: string) =>
+        unit('conv_dw', normName, expanded, expanded, cnf.kernel, 'silu', { stride: cnf.stride, padding: dwPadding, groups: expanded });
       const units = expands ? [unit('conv_pw', 'bn1', cnf.inputChannels, expanded, 1, 'silu'), depthwise('bn2')] : [depthwise('bn1')];
-      this.se = this.registerModule('se', new SqueezeExcitation(expanded, squeeze, { activation: silu, names: ['conv_reduce', 'conv_expand'], generator: g }));
-      const project = expands ? unit('conv_pwl', 'bn3', expanded, cnf.outChannels, 1, 'linear') : unit('conv_pw', 'bn2', expanded, cnf.outChannels, 1, 'linear');
+      this.se = this.registerModule(
+        'se',
+        new SqueezeExcitation(expanded, squeeze, { activation: silu, names: ['conv_reduce', 'conv_expand'], generator: g }),
+      );
+      const project = expands
+        ? unit('conv_pwl', 'bn3', expanded, cnf.outChannels, 1, 'linear')
+        : unit('conv_pw', 'bn2', expanded, cnf.outChannels, 1, 'linear');
       this.units = [...units, project];
     }
     this.stochasticDepth = this.registerModule('stochastic_depth', new StochasticDepth(stochasticDepthProb, 'row', g));
@@ -151,7 +206,12 @@ export class MBConv extends Module {
  * The MBConv stages as Sequentials of blocks: the first block of a stage changes channels and
  * stride; block i of N drops its residual branch with probability `stochasticDepthProb`·i/N.
  */
-export function mbconvBlocks(stages: MBConvStage[], stochasticDepthProb: number, normLayer: NormLayer, options: MBConvOptions & { generator: Generator }): Sequential[] {
+export function mbconvBlocks(
+  stages: MBConvStage[],
+  stochasticDepthProb: number,
+  normLayer: NormLayer,
+  options: MBConvOptions & { generator: Generator },
+): Sequential[] {
   const totalBlocks = stages.reduce((n, s) => n + s.numLayers, 0);
   let blockId = 0;
   return stages.map((cnf) => {
@@ -191,12 +251,18 @@ export class EfficientNet extends ImageClassifier {
     const g = toGenerator(options.seed);
     const normLayer: NormLayer = (c) => new BatchNorm2d(c, batchNorm);
     const silu = () => new SiLU();
-    this.features = this.registerModule('features', new Sequential(new ConvNormActivation(3, stages[0].inputChannels, 3, { stride: 2, normLayer, activationLayer: silu, generator: g })));
+    this.features = this.registerModule(
+      'features',
+      new Sequential(new ConvNormActivation(3, stages[0].inputChannels, 3, { stride: 2, normLayer, activationLayer: silu, generator: g })),
+    );
     for (const stage of mbconvBlocks(stages, stochasticDepthProb, normLayer, { generator: g })) this.features.append(stage);
     const lastIn = stages[stages.length - 1].outChannels;
     this.features.append(new ConvNormActivation(lastIn, 4 * lastIn, 1, { normLayer, activationLayer: silu, generator: g }));
     this.registerModule('avgpool', this.avgpool);
-    this.classifier = this.registerModule('classifier', new Sequential(new Dropout(dropout, g), new Linear(4 * lastIn, numClasses, { generator: g })));
+    this.classifier = this.registerModule(
+      'classifier',
+      new Sequential(new Dropout(dropout, g), new Linear(4 * lastIn, numClasses, { generator: g })),
+    );
     // Linear weights are [in, out]: torchvision draws them from U(±1/√out_features).
     const linear = (shape: number[]) => init.uniform(shape, -1 / Math.sqrt(shape[1]), 1 / Math.sqrt(shape[1]), g);
     initializeModel(this, { conv: 'kaimingFanOut', linear, zeroBias: true }, g);

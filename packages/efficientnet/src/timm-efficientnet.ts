@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ClassifierOptions, flatten, type Generator, ImageClassifier, init, OptionError, toGenerator, UnknownNameError, type WeightsEntry } from '@convkit/core';
+import {
+  type ClassifierOptions,
+  flatten,
+  type Generator,
+  ImageClassifier,
+  init,
+  OptionError,
+  toGenerator,
+  UnknownNameError,
+  type WeightsEntry,
+} from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
 import { type ConvUnit, mbconvBlocks, type MBConvStage, mbconvStages, runUnit } from './efficientnet';
@@ -45,11 +55,17 @@ export class TimmEfficientNet extends ImageClassifier {
     const normLayer = (c: number) => new BatchNorm2d(c, batchNorm);
     const stemChannels = stages[0].inputChannels;
     this.stem = {
-      conv: this.registerModule('conv_stem', new Conv2d(3, stemChannels, 3, { stride: 2, padding: padding ?? 1, bias: false, generator: g })),
+      conv: this.registerModule(
+        'conv_stem',
+        new Conv2d(3, stemChannels, 3, { stride: 2, padding: padding ?? 1, bias: false, generator: g }),
+      ),
       norm: this.registerModule('bn1', normLayer(stemChannels)),
       activation: 'silu',
     };
-    this.blocks = this.registerModule('blocks', new Sequential(...mbconvBlocks(stages, stochasticDepthProb, normLayer, { naming: 'timm', padding, generator: g })));
+    this.blocks = this.registerModule(
+      'blocks',
+      new Sequential(...mbconvBlocks(stages, stochasticDepthProb, normLayer, { naming: 'timm', padding, generator: g })),
+    );
     const lastIn = stages[stages.length - 1].outChannels;
     this.numFeatures = 4 * lastIn;
     this.head = {

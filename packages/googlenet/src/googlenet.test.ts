@@ -25,8 +25,20 @@ function withAuxOutputs(model: GoogLeNet): GoogLeNet {
 describeArchitectures('GoogLeNet', [
   { name: 'googlenet', build: () => googlenet({ seed: 0 }), params: 6_624_904, size: 64 },
   { name: 'googlenet', build: () => googlenet({ seed: 0 }), params: 6_624_904, size: 57, trainSize: 57 },
-  { name: 'googlenet', build: () => withAuxOutputs(googlenet({ seed: 0, auxLogits: true })), params: 13_004_888, size: 64, extra: ['--aux'] },
-  { name: 'googlenet', build: () => googlenet({ seed: 0, transformInput: true }), params: 6_624_904, size: 64, extra: ['--transform-input'] },
+  {
+    name: 'googlenet',
+    build: () => withAuxOutputs(googlenet({ seed: 0, auxLogits: true })),
+    params: 13_004_888,
+    size: 64,
+    extra: ['--aux'],
+  },
+  {
+    name: 'googlenet',
+    build: () => googlenet({ seed: 0, transformInput: true }),
+    params: 6_624_904,
+    size: 64,
+    extra: ['--transform-input'],
+  },
 ]);
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -35,7 +47,12 @@ describe('GoogLeNet specifics', () => {
   it('ceil-mode pools: feature-map sizes match torchvision', () => {
     const model = googlenet({ seed: 1 }).eval();
     // From torchvision: 224 → 7, 100 → 3, 57 → 2, 33 → 1 (floor-mode pools would give 6, 2, 1, 0).
-    for (const [size, out] of [[224, 7], [100, 3], [57, 2], [33, 1]]) {
+    for (const [size, out] of [
+      [224, 7],
+      [100, 3],
+      [57, 2],
+      [33, 1],
+    ]) {
       const x = tf.zeros([1, size, size, 3]);
       const f = model.forwardFeatures(x);
       expect(f.shape).toEqual([1, out, out, 1024]);
@@ -49,7 +66,11 @@ describe('GoogLeNet specifics', () => {
     const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 1);
     const before = tf.memory().numTensors;
     const train = model.train().forwardWithAux(x);
-    expect([train.logits.shape, train.aux1?.shape, train.aux2?.shape]).toEqual([[2, 7], [2, 7], [2, 7]]);
+    expect([train.logits.shape, train.aux1?.shape, train.aux2?.shape]).toEqual([
+      [2, 7],
+      [2, 7],
+      [2, 7],
+    ]);
     const evalOut = model.eval().forwardWithAux(x);
     expect([evalOut.aux1, evalOut.aux2]).toEqual([null, null]);
     const logits = model.forward(x);
@@ -114,7 +135,11 @@ with torch.no_grad():
     const x = tf.randomNormal([1, 40, 40, 3], 0, 1, 'float32', 2);
     const manual = tf.concat(
       [0, 1, 2].map((c) => {
-        const [m, s] = [[0.485, 0.229], [0.456, 0.224], [0.406, 0.225]][c];
+        const [m, s] = [
+          [0.485, 0.229],
+          [0.456, 0.224],
+          [0.406, 0.225],
+        ][c];
         return tf.add(tf.mul(tf.slice(x, [0, 0, 0, c], [-1, -1, -1, 1]), s / 0.5), (m - 0.5) / 0.5);
       }),
       3,
@@ -140,6 +165,11 @@ with torch.no_grad():
 
   it('ships torchvision weights entries as data, with the model options they need', () => {
     expect(googlenetNames).toEqual(['googlenet']);
-    expect(googlenetWeights.googlenet[0]).toMatchObject({ tag: 'IMAGENET1K_V1', sha256Prefix: '1378be20', numParams: 6_624_904, modelOptions: { transformInput: true } });
+    expect(googlenetWeights.googlenet[0]).toMatchObject({
+      tag: 'IMAGENET1K_V1',
+      sha256Prefix: '1378be20',
+      numParams: 6_624_904,
+      modelOptions: { transformInput: true },
+    });
   });
 });

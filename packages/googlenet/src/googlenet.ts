@@ -1,5 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, type ClassifierOptions, flatten, type Generator, ImageClassifier, init, Module, ShapeError, shapeString, toGenerator, type WeightsEntry } from '@convkit/core';
+import {
+  adaptiveAvgPool2d,
+  type ClassifierOptions,
+  flatten,
+  type Generator,
+  ImageClassifier,
+  init,
+  Module,
+  ShapeError,
+  shapeString,
+  toGenerator,
+  type WeightsEntry,
+} from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, MaxPool2d, Sequential } from '@convkit/layers';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -17,7 +29,10 @@ export class BasicConv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, { stride = 1, padding = 0 } = {}, g?: Generator) {
     super();
-    this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, kernelSize, { stride, padding, bias: false, generator: g }));
+    this.conv = this.registerModule(
+      'conv',
+      new Conv2d(inChannels, outChannels, kernelSize, { stride, padding, bias: false, generator: g }),
+    );
     this.bn = this.registerModule('bn', new BatchNorm2d(outChannels, { eps: 1e-3 }));
   }
 
@@ -40,19 +55,42 @@ export class Inception extends Module {
   readonly branch3: Sequential;
   readonly branch4: Sequential;
 
-  constructor(inChannels: number, ch1x1: number, ch3x3red: number, ch3x3: number, ch5x5red: number, ch5x5: number, poolProj: number, g?: Generator) {
+  constructor(
+    inChannels: number,
+    ch1x1: number,
+    ch3x3red: number,
+    ch3x3: number,
+    ch5x5red: number,
+    ch5x5: number,
+    poolProj: number,
+    g?: Generator,
+  ) {
     super();
     this.branch1 = this.registerModule('branch1', new BasicConv2d(inChannels, ch1x1, 1, {}, g));
-    this.branch2 = this.registerModule('branch2', new Sequential(new BasicConv2d(inChannels, ch3x3red, 1, {}, g), new BasicConv2d(ch3x3red, ch3x3, 3, { padding: 1 }, g)));
-    this.branch3 = this.registerModule('branch3', new Sequential(new BasicConv2d(inChannels, ch5x5red, 1, {}, g), new BasicConv2d(ch5x5red, ch5x5, 3, { padding: 1 }, g)));
+    this.branch2 = this.registerModule(
+      'branch2',
+      new Sequential(new BasicConv2d(inChannels, ch3x3red, 1, {}, g), new BasicConv2d(ch3x3red, ch3x3, 3, { padding: 1 }, g)),
+    );
+    this.branch3 = this.registerModule(
+      'branch3',
+      new Sequential(new BasicConv2d(inChannels, ch5x5red, 1, {}, g), new BasicConv2d(ch5x5red, ch5x5, 3, { padding: 1 }, g)),
+    );
     this.branch4 = this.registerModule(
       'branch4',
-      new Sequential(new MaxPool2d({ kernelSize: 3, stride: 1, padding: 1, ceilMode: true }), new BasicConv2d(inChannels, poolProj, 1, {}, g)),
+      new Sequential(
+        new MaxPool2d({ kernelSize: 3, stride: 1, padding: 1, ceilMode: true }),
+        new BasicConv2d(inChannels, poolProj, 1, {}, g),
+      ),
     );
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.concat([this.branch1, this.branch2, this.branch3, this.branch4].map((b) => b.forward(x)), 3));
+    return tf.tidy(() =>
+      tf.concat(
+        [this.branch1, this.branch2, this.branch3, this.branch4].map((b) => b.forward(x)),
+        3,
+      ),
+    );
   }
 }
 
@@ -150,7 +188,6 @@ export class GoogLeNet extends ImageClassifier {
     this.setModule('fc', head);
   }
 
-
   constructor(options: GoogLeNetOptions = {}) {
     super();
     const { numClasses = 1000, auxLogits = false, transformInput = false, dropout = 0.2, dropoutAux = 0.7 } = options;
@@ -196,7 +233,8 @@ export class GoogLeNet extends ImageClassifier {
   /** torchvision's `_transform_input`: from ImageNet mean/std normalisation to (x − 0.5) / 0.5. */
   private transform(x: tf.Tensor): tf.Tensor {
     if (!this.transformInput) return x;
-    if (x.rank !== 4 || x.shape[3] !== 3) throw new ShapeError('GoogLeNet.transformInput', `expected NHWC input with 3 channels, got ${shapeString(x.shape)}`);
+    if (x.rank !== 4 || x.shape[3] !== 3)
+      throw new ShapeError('GoogLeNet.transformInput', `expected NHWC input with 3 channels, got ${shapeString(x.shape)}`);
     const mean = [0.485, 0.456, 0.406];
     const std = [0.229, 0.224, 0.225];
     return tf.add(tf.mul(x, tf.tensor1d(std.map((s) => s / 0.5))), tf.tensor1d(mean.map((m) => (m - 0.5) / 0.5)));
@@ -227,7 +265,8 @@ export class GoogLeNet extends ImageClassifier {
   resetClassifier(numClasses: number, seed?: number | Generator): void {
     const g = toGenerator(seed);
     this.setModule('fc', new Linear(this.fc.inFeatures, numClasses, { generator: g }));
-    for (const aux of ['aux1', 'aux2'] as const) if (this[aux]) this.setModule(`${aux}.fc2`, new Linear(1024, numClasses, { generator: g }));
+    for (const aux of ['aux1', 'aux2'] as const)
+      if (this[aux]) this.setModule(`${aux}.fc2`, new Linear(1024, numClasses, { generator: g }));
   }
 }
 

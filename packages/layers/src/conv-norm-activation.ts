@@ -39,7 +39,9 @@ export class ConvNormActivation extends Sequential {
       generator,
     }: ConvNormActivationOptions = {},
   ) {
-    super(new Conv2d(inChannels, outChannels, kernelSize, { stride, padding, dilation, groups, bias: bias ?? normLayer === null, generator }));
+    super(
+      new Conv2d(inChannels, outChannels, kernelSize, { stride, padding, dilation, groups, bias: bias ?? normLayer === null, generator }),
+    );
     if (normLayer) this.append(normLayer(outChannels));
     if (activationLayer) this.append(activationLayer());
   }

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, explicitPadding, type Generator, init, Module, OptionError, type Padding, toPair, type ActivationName } from '@convkit/core';
+import {
+  conv2d,
+  explicitPadding,
+  type Generator,
+  init,
+  Module,
+  OptionError,
+  type Padding,
+  toPair,
+  type ActivationName,
+} from '@convkit/core';
 import type { BatchNorm2d } from '@convkit/regularization';
 import { padInput, type PaddingMode } from './pad';
 
@@ -46,7 +56,11 @@ export class Conv2d extends Module {
   ) {
     super();
     const where = 'Conv2d';
-    for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
+    for (const [name, v] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+      ['groups', groups],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new OptionError(where, `${name} must be a positive integer, got ${v}`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -98,14 +112,36 @@ export class Conv2d extends Module {
     this.folded = null;
   }
 
-  private run(x: tf.Tensor, weight: tf.Tensor4D, bias: tf.Tensor1D | null, activation: ActivationName, residual: tf.Tensor | null = null): tf.Tensor {
+  private run(
+    x: tf.Tensor,
+    weight: tf.Tensor4D,
+    bias: tf.Tensor1D | null,
+    activation: ActivationName,
+    residual: tf.Tensor | null = null,
+  ): tf.Tensor {
     const { stride, padding, dilation, groups, paddingMode } = this.options;
     return tf.tidy(() => {
       const zeroPadded = paddingMode === 'zeros' || padding === 'valid';
       const sizes: [number, number] = [x.shape[1] as number, x.shape[2] as number];
-      const explicit = () => explicitPadding('Conv2d', padding, this.kernelSize, toPair('Conv2d', 'dilation', dilation, 1), toPair('Conv2d', 'stride', stride, 1), sizes);
+      const explicit = () =>
+        explicitPadding(
+          'Conv2d',
+          padding,
+          this.kernelSize,
+          toPair('Conv2d', 'dilation', dilation, 1),
+          toPair('Conv2d', 'stride', stride, 1),
+          sizes,
+        );
       const input = zeroPadded ? (x as tf.Tensor4D) : padInput(x as tf.Tensor4D, explicit(), paddingMode);
-      return conv2d(input, weight, { stride, padding: zeroPadded ? padding : 0, dilation, groups, bias, activation, residual: residual as tf.Tensor4D | null });
+      return conv2d(input, weight, {
+        stride,
+        padding: zeroPadded ? padding : 0,
+        dilation,
+        groups,
+        bias,
+        activation,
+        residual: residual as tf.Tensor4D | null,
+      });
     });
   }
 }

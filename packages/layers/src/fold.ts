@@ -21,7 +21,13 @@ export function canFold(conv: Conv2d, norm: Module | null | undefined): boolean 
  * and the residual add and activation fused (one kernel call); in training it runs as written,
  * so gradients and running statistics are PyTorch's.
  */
-export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: BatchNorm2d | null, act: ActivationName = 'linear', residual: tf.Tensor | null = null): tf.Tensor {
+export function convNormAct(
+  x: tf.Tensor,
+  conv: Conv2d,
+  norm: BatchNorm2d | null,
+  act: ActivationName = 'linear',
+  residual: tf.Tensor | null = null,
+): tf.Tensor {
   if (norm && canFold(conv, norm)) return conv.forwardFolded(x, norm, act, residual);
   return tf.tidy(() => {
     const y = norm ? norm.forward(conv.forward(x)) : conv.forward(x);

@@ -23,7 +23,10 @@ export function initializeModel(model: Module, scheme: InitScheme, generator?: n
   for (const [, m] of model.namedModules()) {
     if (m instanceof Conv2d && scheme.conv) {
       const [kh, kw, , out] = m.weight.shape;
-      set(m.weight, scheme.conv === 'kaimingFanOut' ? init.kaimingNormal(m.weight.shape, out * kh * kw, generator) : scheme.conv(m.weight.shape));
+      set(
+        m.weight,
+        scheme.conv === 'kaimingFanOut' ? init.kaimingNormal(m.weight.shape, out * kh * kw, generator) : scheme.conv(m.weight.shape),
+      );
       if (scheme.zeroBias && m.bias) set(m.bias, tf.zeros(m.bias.shape));
     } else if (m instanceof Linear && scheme.linear) {
       set(m.weight, scheme.linear(m.weight.shape));

@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
 import { Conv2d, ConvNormActivation, Linear, MaxPool2d, ReLU, Sequential, SqueezeExcitation } from './index';
 
-const padding = readJson<{ x: EncodedTensor; padding: [number, number]; modes: Record<string, { weight: EncodedTensor; bias: EncodedTensor; y: EncodedTensor }> }>(
-  new URL('./__fixtures__/padding-modes.json', import.meta.url),
-);
+const padding = readJson<{
+  x: EncodedTensor;
+  padding: [number, number];
+  modes: Record<string, { weight: EncodedTensor; bias: EncodedTensor; y: EncodedTensor }>;
+}>(new URL('./__fixtures__/padding-modes.json', import.meta.url));
 
 describe('Conv2d', () => {
   it.each(Object.keys(padding.modes))('paddingMode %s matches PyTorch', (mode) => {
@@ -23,7 +25,7 @@ describe('Conv2d', () => {
     conv.dispose();
   });
 
-  it("initialises like PyTorch: U(±1/√fanIn), seeded", () => {
+  it('initialises like PyTorch: U(±1/√fanIn), seeded', () => {
     const a = new Conv2d(16, 32, 3, { generator: 5 });
     const b = new Conv2d(16, 32, 3, { generator: 5 });
     const bound = 1 / Math.sqrt(16 * 9);
@@ -52,7 +54,14 @@ describe('Conv2d', () => {
 describe('ConvNormActivation and SqueezeExcitation use torchvision names', () => {
   it('keys', () => {
     const block = new ConvNormActivation(3, 8, 3, { stride: 2 });
-    expect(Object.keys(block.stateDict())).toEqual(['0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+    expect(Object.keys(block.stateDict())).toEqual([
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+    ]);
     const noNorm = new ConvNormActivation(3, 8, 1, { normLayer: null });
     expect(Object.keys(noNorm.stateDict())).toEqual(['0.weight', '0.bias']);
     const se = new SqueezeExcitation(16, 4);
@@ -99,7 +108,13 @@ describe('Module tree', () => {
   });
 
   it("summary() of a VGG-style stack shows the course's per-block output sizes", () => {
-    const cfg = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
+    const cfg = [
+      [64, 64],
+      [128, 128],
+      [256, 256, 256],
+      [512, 512, 512],
+      [512, 512, 512],
+    ];
     let inC = 3;
     const layers: (Conv2d | ReLU | MaxPool2d)[] = [];
     for (const block of cfg) {

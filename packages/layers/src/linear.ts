@@ -23,7 +23,10 @@ export class Linear extends Module {
     { bias = true, generator, flattenedInput }: LinearOptions = {},
   ) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new OptionError('Linear', `${name} must be a positive integer, got ${v}`);
     }
     if (flattenedInput && flattenedInput.height * flattenedInput.width * flattenedInput.channels !== inFeatures) {

@@ -23,7 +23,16 @@ export class SqueezeExcitation extends Module {
   readonly activation: Module;
   readonly scaleActivation: Module;
 
-  constructor(inputChannels: number, squeezeChannels: number, { activation = () => new ReLU(), scaleActivation = () => new Sigmoid(), names = ['fc1', 'fc2'], generator }: SqueezeExcitationOptions = {}) {
+  constructor(
+    inputChannels: number,
+    squeezeChannels: number,
+    {
+      activation = () => new ReLU(),
+      scaleActivation = () => new Sigmoid(),
+      names = ['fc1', 'fc2'],
+      generator,
+    }: SqueezeExcitationOptions = {},
+  ) {
     super();
     this.fc1 = this.registerModule(names[0], new Conv2d(inputChannels, squeezeChannels, 1, { generator }));
     this.fc2 = this.registerModule(names[1], new Conv2d(squeezeChannels, inputChannels, 1, { generator }));

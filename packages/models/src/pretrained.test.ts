@@ -16,7 +16,8 @@ const bytesOf = (t: tf.Tensor) => {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 };
 const sameBits = (a: tf.Tensor, b: tf.Tensor) => a.dtype === b.dtype && bytesOf(a).equals(bytesOf(b));
-const maxRelDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
+const maxRelDiff = (a: tf.Tensor, b: tf.Tensor) =>
+  tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 
 describe.runIf(torchAvailable())('checkpoints written by torch.save load and reproduce PyTorch', () => {
   it.each(cases)('$name: .pth → loadWeights → same logits; safetensors round trip is identical', async ({ name, size }) => {

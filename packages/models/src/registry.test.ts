@@ -5,12 +5,28 @@ import { createModel, listModels, modelInfo } from './index';
 
 // The published parameter counts of torchvision (its documentation), not our code's output.
 const published: Record<string, number> = {
-  vgg11: 132_863_336, vgg11_bn: 132_868_840, vgg13: 133_047_848, vgg13_bn: 133_053_736,
-  vgg16: 138_357_544, vgg16_bn: 138_365_992, vgg19: 143_667_240, vgg19_bn: 143_678_248,
+  vgg11: 132_863_336,
+  vgg11_bn: 132_868_840,
+  vgg13: 133_047_848,
+  vgg13_bn: 133_053_736,
+  vgg16: 138_357_544,
+  vgg16_bn: 138_365_992,
+  vgg19: 143_667_240,
+  vgg19_bn: 143_678_248,
   googlenet: 6_624_904,
-  resnet18: 11_689_512, resnet34: 21_797_672, resnet50: 25_557_032, resnet101: 44_549_160, resnet152: 60_192_808,
-  efficientnet_b0: 5_288_548, efficientnet_b1: 7_794_184, efficientnet_b2: 9_109_994, efficientnet_b3: 12_233_232,
-  efficientnet_b4: 19_341_616, efficientnet_b5: 30_389_784, efficientnet_b6: 43_040_704, efficientnet_b7: 66_347_960,
+  resnet18: 11_689_512,
+  resnet34: 21_797_672,
+  resnet50: 25_557_032,
+  resnet101: 44_549_160,
+  resnet152: 60_192_808,
+  efficientnet_b0: 5_288_548,
+  efficientnet_b1: 7_794_184,
+  efficientnet_b2: 9_109_994,
+  efficientnet_b3: 12_233_232,
+  efficientnet_b4: 19_341_616,
+  efficientnet_b5: 30_389_784,
+  efficientnet_b6: 43_040_704,
+  efficientnet_b7: 66_347_960,
 };
 
 describe('@convkit/models', () => {
@@ -38,5 +54,4 @@ describe('@convkit/models', () => {
     expect(() => createModel('resnet51')).toThrow(/unknown name 'resnet51'; known: vgg11, .*resnet50.*efficientnet_b7/);
     expect(() => modelInfo('alexnet')).toThrow(/known:/);
   });
-
 });

@@ -21,9 +21,21 @@ const fromModule = (module: Record<string, unknown>) => (name: string) => module
 
 const families: Family[] = [
   { family: 'vgg', source: 'torchvision', names: vgg.vggNames, weights: vgg.vggWeights, builder: fromModule(vgg) },
-  { family: 'googlenet', source: 'torchvision', names: googlenet.googlenetNames, weights: googlenet.googlenetWeights, builder: fromModule(googlenet) },
+  {
+    family: 'googlenet',
+    source: 'torchvision',
+    names: googlenet.googlenetNames,
+    weights: googlenet.googlenetWeights,
+    builder: fromModule(googlenet),
+  },
   { family: 'resnet', source: 'torchvision', names: resnet.resnetNames, weights: resnet.resnetWeights, builder: fromModule(resnet) },
-  { family: 'efficientnet', source: 'torchvision', names: efficientnet.efficientnetNames, weights: efficientnet.efficientnetWeights, builder: fromModule(efficientnet) },
+  {
+    family: 'efficientnet',
+    source: 'torchvision',
+    names: efficientnet.efficientnetNames,
+    weights: efficientnet.efficientnetWeights,
+    builder: fromModule(efficientnet),
+  },
   {
     family: 'resnet',
     source: 'timm',
@@ -74,7 +86,9 @@ for (const { family, source, names, weights, builder } of families) {
 /** Every model convkit can build (`{ source: 'timm' }` for timm's only), by the names `createModel` takes. */
 export function listModels(filter: { source?: ModelSource; family?: string } = {}): ModelInfo[] {
   return [...registry.values()]
-    .filter((m) => (filter.source === undefined || m.source === filter.source) && (filter.family === undefined || m.family === filter.family))
+    .filter(
+      (m) => (filter.source === undefined || m.source === filter.source) && (filter.family === undefined || m.family === filter.family),
+    )
     .map(({ build: _build, ...info }) => info);
 }
 

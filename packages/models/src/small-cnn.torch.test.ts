@@ -21,7 +21,9 @@ describe.runIf(torchAvailable())('a SmallCNN saved by convkit loads into PyTorch
     // Non-trivial BatchNorm statistics, so the check covers the buffers too.
     const state = model.stateDict();
     const stats = Object.fromEntries(
-      Object.entries(state).filter(([k]) => /running_(mean|var)$/.test(k)).map(([k, t], i) => [k, tf.randomUniform(t.shape, 0.5, 1.5, 'float32', i)]),
+      Object.entries(state)
+        .filter(([k]) => /running_(mean|var)$/.test(k))
+        .map(([k, t], i) => [k, tf.randomUniform(t.shape, 0.5, 1.5, 'float32', i)]),
     );
     model.loadStateDict(stats, { strict: false });
     tf.dispose(Object.values(stats));

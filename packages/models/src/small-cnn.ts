@@ -32,8 +32,14 @@ export class SmallCNN extends ImageClassifier {
     this.features = this.registerModule(
       'features',
       new Sequential(
-        new Conv2d(inChannels, 32, 3, { padding: 1, generator: g }), new BatchNorm2d(32), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-        new Conv2d(32, 64, 3, { padding: 1, generator: g }), new BatchNorm2d(64), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+        new Conv2d(inChannels, 32, 3, { padding: 1, generator: g }),
+        new BatchNorm2d(32),
+        new ReLU(),
+        new MaxPool2d({ kernelSize: 2 }),
+        new Conv2d(32, 64, 3, { padding: 1, generator: g }),
+        new BatchNorm2d(64),
+        new ReLU(),
+        new MaxPool2d({ kernelSize: 2 }),
         new Dropout2d(dropout2d, g),
       ),
     );

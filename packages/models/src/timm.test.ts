@@ -55,12 +55,23 @@ const relativeDiff = (ours: tf.Tensor, theirs: number[][], maxAbs: number) =>
 describe("timm's models by their hub names", () => {
   it('the reference files cover the tf_ ports and timm ResNets', () => {
     expect(refs.map((r) => r.model)).toEqual([
-      'efficientnet_b0', 'efficientnet_b3', 'efficientnet_b7', 'resnet18', 'resnet50', 'tf_efficientnet_b0', 'tf_efficientnet_b3', 'tf_efficientnet_b7',
+      'efficientnet_b0',
+      'efficientnet_b3',
+      'efficientnet_b7',
+      'resnet18',
+      'resnet50',
+      'tf_efficientnet_b0',
+      'tf_efficientnet_b3',
+      'tf_efficientnet_b7',
     ]);
   });
 
   it.each(refs)('timm/$model: state-dict keys in timm order, shapes, parameter and feature counts', (ref) => {
-    const model = createModel(`timm/${ref.model}`, { seed: 0 }) as ImageClassifier & { numFeatures?: number; fc?: Linear; classifier?: Linear };
+    const model = createModel(`timm/${ref.model}`, { seed: 0 }) as ImageClassifier & {
+      numFeatures?: number;
+      fc?: Linear;
+      classifier?: Linear;
+    };
     try {
       const own = Object.entries(model.stateDict());
       expect(own.map(([k]) => k)).toEqual(ref.keys.map(([k]) => k));
@@ -74,26 +85,32 @@ describe("timm's models by their hub names", () => {
     }
   });
 
-  it.each(refs.filter((r) => r.cases?.length))('timm/$model: a timm checkpoint loads with no renaming and gives timm\'s logits', async (ref) => {
-    const model = createModel(`timm/${ref.model}`, { seed: 0 });
-    try {
-      const result = await loadWeights(model, timmCheckpoint(ref));
-      expect(result.loaded.length).toBe(ref.keys.length);
-      const before = tf.memory().numTensors;
-      for (const c of ref.cases!) {
-        const [n, ch, h, w] = c.input_nchw;
-        const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
-        const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
-        const diff = relativeDiff(logits, c.logits, c.max_abs_logit);
-        console.log(`timm/${ref.model} @${h}px: max |diff| / max |logit| = ${diff.toExponential(2)} (timm float32 vs float64: ${c.float32_vs_float64.toExponential(2)})`);
-        expect(diff).toBeLessThan(1e-4);
-        logits.dispose();
+  it.each(refs.filter((r) => r.cases?.length))(
+    "timm/$model: a timm checkpoint loads with no renaming and gives timm's logits",
+    async (ref) => {
+      const model = createModel(`timm/${ref.model}`, { seed: 0 });
+      try {
+        const result = await loadWeights(model, timmCheckpoint(ref));
+        expect(result.loaded.length).toBe(ref.keys.length);
+        const before = tf.memory().numTensors;
+        for (const c of ref.cases!) {
+          const [n, ch, h, w] = c.input_nchw;
+          const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
+          const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
+          const diff = relativeDiff(logits, c.logits, c.max_abs_logit);
+          console.log(
+            `timm/${ref.model} @${h}px: max |diff| / max |logit| = ${diff.toExponential(2)} (timm float32 vs float64: ${c.float32_vs_float64.toExponential(2)})`,
+          );
+          expect(diff).toBeLessThan(1e-4);
+          logits.dispose();
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        model.dispose();
       }
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      model.dispose();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it("catalog transforms follow timm's pretrained_cfg: resize ⌊size / crop_pct⌋, centre crop, interpolation, mean, std", () => {
     for (const ref of refs) {
@@ -106,7 +123,13 @@ describe("timm's models by their hub names", () => {
       }
       expect(entry, ref.model).toBeDefined();
       const size = cfg.input_size[1];
-      expect(entry!.transforms).toEqual({ resizeSize: Math.floor(size / cfg.crop_pct), cropSize: size, interpolation: cfg.interpolation, mean: cfg.mean, std: cfg.std });
+      expect(entry!.transforms).toEqual({
+        resizeSize: Math.floor(size / cfg.crop_pct),
+        cropSize: size,
+        interpolation: cfg.interpolation,
+        mean: cfg.mean,
+        std: cfg.std,
+      });
     }
   });
 
@@ -114,10 +137,19 @@ describe("timm's models by their hub names", () => {
     const ref = refs.find((r) => r.model === 'tf_efficientnet_b0')!;
     const folder = mkdtempSync(join(tmpdir(), 'convkit-timm-'));
     // timm's push_to_hub config: the architecture, num_classes and its pretrained_cfg.
-    writeFileSync(join(folder, 'config.json'), JSON.stringify({ architecture: ref.model, num_classes: 1000, num_features: ref.num_features, pretrained_cfg: ref.pretrained_cfg }));
+    writeFileSync(
+      join(folder, 'config.json'),
+      JSON.stringify({ architecture: ref.model, num_classes: 1000, num_features: ref.num_features, pretrained_cfg: ref.pretrained_cfg }),
+    );
     writeFileSync(join(folder, 'model.safetensors'), timmCheckpoint(ref));
     const config = await readHubConfig(folder);
-    expect(config.transforms).toEqual({ resizeSize: 256, cropSize: 224, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    expect(config.transforms).toEqual({
+      resizeSize: 256,
+      cropSize: 224,
+      interpolation: 'bicubic',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+    });
     const model = createModel(`timm/${config.architecture}`, { numClasses: config.numClasses });
     try {
       const result = await loadHubFolder(model, folder);

@@ -14,7 +14,8 @@ const conv = (ctx: MappingContext, name: string) => ctx.child(name) as Conv2d;
 const norm = (ctx: MappingContext, name: string) => ctx.child(name) as BatchNorm2d;
 
 function add(ctx: MappingContext, a: OnnxValue, b: OnnxValue): OnnxValue {
-  if (shapeString(a.shape) !== shapeString(b.shape)) throw new ShapeError(`exportOnnx: module '${ctx.path}'`, `residual shapes differ: ${shapeString(a.shape)} vs ${shapeString(b.shape)}`);
+  if (shapeString(a.shape) !== shapeString(b.shape))
+    throw new ShapeError(`exportOnnx: module '${ctx.path}'`, `residual shapes differ: ${shapeString(a.shape)} vs ${shapeString(b.shape)}`);
   return { name: ctx.node('Add', [a.name, b.name]), shape: a.shape };
 }
 
@@ -51,11 +52,20 @@ const mbconv: OnnxMapping = (m, x, ctx) => {
 
 /** GoogLeNet's `transform_input`: from ImageNet normalisation to (x − 0.5) / 0.5, per channel. */
 function transformInput(ctx: MappingContext, x: OnnxValue): OnnxValue {
-  if (x.shape[1] !== 3) throw new ShapeError(`exportOnnx: module '${ctx.path}'`, `transformInput expects 3 input channels, got ${shapeString(x.shape)}`);
+  if (x.shape[1] !== 3)
+    throw new ShapeError(`exportOnnx: module '${ctx.path}'`, `transformInput expects 3 input channels, got ${shapeString(x.shape)}`);
   const mean = [0.485, 0.456, 0.406];
   const std = [0.229, 0.224, 0.225];
-  const scale = ctx.graph.constant('transform_input.scale', std.map((s) => s / 0.5), [1, 3, 1, 1]);
-  const shift = ctx.graph.constant('transform_input.shift', mean.map((v) => (v - 0.5) / 0.5), [1, 3, 1, 1]);
+  const scale = ctx.graph.constant(
+    'transform_input.scale',
+    std.map((s) => s / 0.5),
+    [1, 3, 1, 1],
+  );
+  const shift = ctx.graph.constant(
+    'transform_input.shift',
+    mean.map((v) => (v - 0.5) / 0.5),
+    [1, 3, 1, 1],
+  );
   return { name: ctx.node('Add', [ctx.node('Mul', [x.name, scale]), shift]), shape: x.shape };
 }
 
@@ -69,11 +79,23 @@ function inOrder(head: string, skip: string[] = []): OnnxMapping {
     let y = x;
     const children = m.namedChildren().filter(([name]) => !skip.includes(name));
     const headAt = children.findIndex(([name]) => name === head);
-    y = writeSequence(ctx, children.slice(0, headAt).map(([, c]) => c), y);
+    y = writeSequence(
+      ctx,
+      children.slice(0, headAt).map(([, c]) => c),
+      y,
+    );
     if (y.shape.length === 4) {
-      y = { name: ctx.node('Flatten', [y.name], { axis: 1 }), shape: [y.shape[0], y.shape[1] * y.shape[2] * y.shape[3]], flattenedFrom: { channels: y.shape[1], height: y.shape[2], width: y.shape[3] } };
+      y = {
+        name: ctx.node('Flatten', [y.name], { axis: 1 }),
+        shape: [y.shape[0], y.shape[1] * y.shape[2] * y.shape[3]],
+        flattenedFrom: { channels: y.shape[1], height: y.shape[2], width: y.shape[3] },
+      };
     }
-    return writeSequence(ctx, children.slice(headAt).map(([, c]) => c), y);
+    return writeSequence(
+      ctx,
+      children.slice(headAt).map(([, c]) => c),
+      y,
+    );
   };
 }
 
@@ -94,7 +116,14 @@ export const architectureMappings: Record<string, OnnxMapping> = {
   Inception: (_m, x, ctx) => {
     const branches = ['branch1', 'branch2', 'branch3', 'branch4'].map((b) => ctx.emit(b, x));
     const channels = branches.reduce((n, b) => n + b.shape[1], 0);
-    return { name: ctx.node('Concat', branches.map((b) => b.name), { axis: 1 }), shape: [x.shape[0], channels, x.shape[2], x.shape[3]] };
+    return {
+      name: ctx.node(
+        'Concat',
+        branches.map((b) => b.name),
+        { axis: 1 },
+      ),
+      shape: [x.shape[0], channels, x.shape[2], x.shape[3]],
+    };
   },
   MBConv: mbconv,
   ResNet: inOrder('fc'),

@@ -1,6 +1,18 @@
 import { ConvkitError, OptionError, ShapeError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Flatten, GELU, Hardswish, Linear, MaxPool2d, AvgPool2d, ReLU6, Sequential, Tanh, AdaptiveAvgPool2d } from '@convkit/layers';
+import {
+  Conv2d,
+  Flatten,
+  GELU,
+  Hardswish,
+  Linear,
+  MaxPool2d,
+  AvgPool2d,
+  ReLU6,
+  Sequential,
+  Tanh,
+  AdaptiveAvgPool2d,
+} from '@convkit/layers';
 import { createModel } from '@convkit/models';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import { Module } from '@convkit/core';
@@ -55,7 +67,12 @@ describe('exportOnnx: layers', () => {
   });
 
   it('a Linear after a flattened map gets its weight reordered to C,H,W', async () => {
-    const model = new Sequential(new Conv2d(3, 4, 3, { generator: 1 }), new Flatten(), new Dropout(0.5), new Linear(4 * 5 * 6, 7, { generator: 2 }));
+    const model = new Sequential(
+      new Conv2d(3, 4, 3, { generator: 1 }),
+      new Flatten(),
+      new Dropout(0.5),
+      new Linear(4 * 5 * 6, 7, { generator: 2 }),
+    );
     await expectSame(model, [3, 7, 8, 3]);
   });
 
@@ -126,7 +143,9 @@ describe('exportOnnx: bad input is a typed error naming the place', () => {
 
   it('an opset below 13 (or above 17) is refused', async () => {
     const model = new Sequential(new Conv2d(3, 3, 1));
-    await expect(exportOnnx(model, { inputShape: [1, 3, 4, 4], opset: 12 })).rejects.toThrow(/opset: expected an integer from 13 to 17, got 12/);
+    await expect(exportOnnx(model, { inputShape: [1, 3, 4, 4], opset: 12 })).rejects.toThrow(
+      /opset: expected an integer from 13 to 17, got 12/,
+    );
     await expect(exportOnnx(model, { inputShape: [1, 3, 4, 4], opset: 18 })).rejects.toThrow(OptionError);
     const bytes = await exportOnnx(model, { inputShape: [1, 3, 4, 4], opset: 13 });
     if (checkerAvailable()) checkModel(bytes);
@@ -149,22 +168,26 @@ describe('toOnnxRuntime (onnxruntime-node)', () => {
     ['vgg11', 32],
     ['googlenet', 64],
     ['efficientnet_b0', 32],
-  ])('%s: same top-1 and logits within 1e-4 of convkit', async (name, size) => {
-    const model = createModel(name as string, { seed: 1, numClasses: 20 });
-    if (name === 'googlenet') heScaledConvs(model);
-    const predictor = await toOnnxRuntime(model, { inputShape: [1, size as number, size as number, 3] });
-    const x = tf.randomNormal([3, size as number, size as number, 3], 0, 1, 'float32', 9);
-    const before = tf.memory().numTensors;
-    const theirs = await predictor.predict(x);
-    expect(tf.memory().numTensors).toBe(before + 1);
-    const ours = model.predict(x);
-    expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
-    expect(relativeDiff(theirs, ours)).toBeLessThan(1e-4);
-    expect(Array.from(tf.argMax(theirs, 1).dataSync())).toEqual(Array.from(tf.argMax(ours, 1).dataSync()));
-    await expect(predictor.predict(tf.zeros([1, 8, 8, 3]))).rejects.toThrow(ShapeError);
-    await predictor.dispose();
-    model.dispose();
-  }, 300_000);
+  ])(
+    '%s: same top-1 and logits within 1e-4 of convkit',
+    async (name, size) => {
+      const model = createModel(name as string, { seed: 1, numClasses: 20 });
+      if (name === 'googlenet') heScaledConvs(model);
+      const predictor = await toOnnxRuntime(model, { inputShape: [1, size as number, size as number, 3] });
+      const x = tf.randomNormal([3, size as number, size as number, 3], 0, 1, 'float32', 9);
+      const before = tf.memory().numTensors;
+      const theirs = await predictor.predict(x);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const ours = model.predict(x);
+      expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
+      expect(relativeDiff(theirs, ours)).toBeLessThan(1e-4);
+      expect(Array.from(tf.argMax(theirs, 1).dataSync())).toEqual(Array.from(tf.argMax(ours, 1).dataSync()));
+      await expect(predictor.predict(tf.zeros([1, 8, 8, 3]))).rejects.toThrow(ShapeError);
+      await predictor.dispose();
+      model.dispose();
+    },
+    300_000,
+  );
 
   it('without the onnxruntime package: a typed error naming the package to install', async () => {
     const error = await importRuntime('onnxruntime-not-installed').catch((e) => e);

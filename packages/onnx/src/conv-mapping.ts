@@ -30,11 +30,19 @@ function convParameters(ctx: MappingContext, conv: Conv2d, norm: BatchNorm2d | n
   }
   requireRunningStats(ctx, norm);
   const { weight, bias } = tf.tidy(() => foldNorm(conv.weight as tf.Tensor4D, conv.bias as tf.Tensor1D | null, norm));
-  return [g.initializer(ctx.key(conv, 'weight'), weight, dims, { owned: true, convert }), g.initializer(ctx.key(conv, 'bias'), bias, [conv.outChannels], { owned: true })];
+  return [
+    g.initializer(ctx.key(conv, 'weight'), weight, dims, { owned: true, convert }),
+    g.initializer(ctx.key(conv, 'bias'), bias, [conv.outChannels], { owned: true }),
+  ];
 }
 
 function requireRunningStats(ctx: MappingContext, norm: BatchNorm2d): { runningMean: tf.Tensor; runningVar: tf.Tensor } {
-  if (!norm.runningMean || !norm.runningVar) throw new UnsupportedModuleError(ctx.pathOf(norm), norm.typeName, 'a BatchNorm2d without running statistics (trackRunningStats: false) has no inference form');
+  if (!norm.runningMean || !norm.runningVar)
+    throw new UnsupportedModuleError(
+      ctx.pathOf(norm),
+      norm.typeName,
+      'a BatchNorm2d without running statistics (trackRunningStats: false) has no inference form',
+    );
   return { runningMean: norm.runningMean, runningVar: norm.runningVar };
 }
 
@@ -53,18 +61,29 @@ export function writeConv(ctx: MappingContext, conv: Conv2d, x: OnnxValue, norm:
   const [top, bottom, left, right] = explicitPadding(where, padding, conv.kernelSize, dilations, strides, [x.shape[2], x.shape[3]]);
   const outH = convOutputSize(x.shape[2] + top + bottom, kh, { stride: strides[0], dilation: dilations[0] });
   const outW = convOutputSize(x.shape[3] + left + right, kw, { stride: strides[1], dilation: dilations[1] });
-  if (outH < 1 || outW < 1) throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for a ${kh}x${kw} kernel: output would be ${outH}x${outW}`);
+  if (outH < 1 || outW < 1)
+    throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for a ${kh}x${kw} kernel: output would be ${outH}x${outW}`);
 
   let input = x.name;
   let pads = [top, left, bottom, right];
   if (paddingMode !== 'zeros' && pads.some((p) => p > 0)) {
     const mode = padModes[paddingMode as keyof typeof padModes];
-    if (!mode) throw new UnsupportedModuleError(ctx.pathOf(conv), conv.typeName, `paddingMode '${paddingMode}' has no ONNX Pad mode before opset 19`);
+    if (!mode)
+      throw new UnsupportedModuleError(
+        ctx.pathOf(conv),
+        conv.typeName,
+        `paddingMode '${paddingMode}' has no ONNX Pad mode before opset 19`,
+      );
     const padsConst = ctx.graph.int64Constant(`${ctx.pathOf(conv)}.pads`, [0, 0, top, left, 0, 0, bottom, right]);
     input = ctx.node('Pad', [x.name, padsConst], { mode });
     pads = [0, 0, 0, 0];
   }
-  const name = ctx.graph.add('Conv', [input, ...convParameters(ctx, conv, norm)], { kernel_shape: [kh, kw], strides, pads, dilations, group: groups }, ctx.pathOf(conv));
+  const name = ctx.graph.add(
+    'Conv',
+    [input, ...convParameters(ctx, conv, norm)],
+    { kernel_shape: [kh, kw], strides, pads, dilations, group: groups },
+    ctx.pathOf(conv),
+  );
   return { name, shape: [x.shape[0], conv.outChannels, outH, outW] };
 }
 
@@ -76,7 +95,9 @@ export function writeBatchNorm(ctx: MappingContext, norm: BatchNorm2d, x: OnnxVa
   const g = ctx.graph;
   const path = ctx.pathOf(norm);
   // Without affine parameters γ = 1 and β = 0, written as constants (no state-dict key exists).
-  const scale = norm.weight ? g.initializer(ctx.key(norm, 'weight'), norm.weight, c) : g.constant(`${path}.ones`, new Float32Array(c[0]).fill(1), c);
+  const scale = norm.weight
+    ? g.initializer(ctx.key(norm, 'weight'), norm.weight, c)
+    : g.constant(`${path}.ones`, new Float32Array(c[0]).fill(1), c);
   const shift = norm.bias ? g.initializer(ctx.key(norm, 'bias'), norm.bias, c) : g.constant(`${path}.zeros`, new Float32Array(c[0]), c);
   const mean = g.initializer(ctx.key(norm, 'running_mean'), runningMean, c);
   const variance = g.initializer(ctx.key(norm, 'running_var'), runningVar, c);

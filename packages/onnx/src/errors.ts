@@ -5,7 +5,11 @@ export class UnsupportedModuleError extends ConvkitError {
   readonly modulePath: string;
   readonly typeName: string;
 
-  constructor(modulePath: string, typeName: string, reason = `no ONNX mapping for module type '${typeName}'; add one with registerOnnxMapping('${typeName}', …)`) {
+  constructor(
+    modulePath: string,
+    typeName: string,
+    reason = `no ONNX mapping for module type '${typeName}'; add one with registerOnnxMapping('${typeName}', …)`,
+  ) {
     super(`exportOnnx: module '${modulePath || '(root)'}' (${typeName})`, reason);
     this.modulePath = modulePath;
     this.typeName = typeName;

@@ -35,20 +35,27 @@ export function registerOnnxMapping(typeName: string, mapping: OnnxMapping): voi
 }
 
 function lookup(module: Module): OnnxMapping | undefined {
-  return custom.get(module.typeName) ?? layerMappings[module.typeName] ?? architectureMappings[module.typeName] ?? activationMapping(module);
+  return (
+    custom.get(module.typeName) ?? layerMappings[module.typeName] ?? architectureMappings[module.typeName] ?? activationMapping(module)
+  );
 }
 
 function checkOptions(options: ExportOnnxOptions): Required<ExportOnnxOptions> {
   const where = 'exportOnnx';
-  if (options == null || !Array.isArray(options.inputShape)) throw new OptionError(`${where}: inputShape`, `expected [N, C, H, W], got ${JSON.stringify(options?.inputShape)}`);
+  if (options == null || !Array.isArray(options.inputShape))
+    throw new OptionError(`${where}: inputShape`, `expected [N, C, H, W], got ${JSON.stringify(options?.inputShape)}`);
   const { inputShape, opset = DEFAULT_OPSET, dynamicBatch = true, inputLayout = 'nchw', foldBatchNorm = false } = options;
   if (inputShape.length !== 4 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new OptionError(`${where}: inputShape`, `expected 4 positive integers ${inputLayout === 'nhwc' ? '[N, H, W, C]' : '[N, C, H, W]'}, got ${JSON.stringify(inputShape)}`);
+    throw new OptionError(
+      `${where}: inputShape`,
+      `expected 4 positive integers ${inputLayout === 'nhwc' ? '[N, H, W, C]' : '[N, C, H, W]'}, got ${JSON.stringify(inputShape)}`,
+    );
   }
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new OptionError(`${where}: opset`, `expected an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
   }
-  if (inputLayout !== 'nchw' && inputLayout !== 'nhwc') throw new OptionError(`${where}: inputLayout`, `expected 'nchw' or 'nhwc', got '${inputLayout}'`);
+  if (inputLayout !== 'nchw' && inputLayout !== 'nhwc')
+    throw new OptionError(`${where}: inputLayout`, `expected 'nchw' or 'nhwc', got '${inputLayout}'`);
   return { inputShape, opset, dynamicBatch, inputLayout, foldBatchNorm };
 }
 
@@ -80,7 +87,10 @@ export async function exportOnnx(model: Module, options: ExportOnnxOptions): Pro
     if (inputLayout === 'nhwc') x = { name: graph.add('Transpose', ['input'], { perm: [0, 3, 1, 2] }, 'input'), shape: nchw };
     let y = root.emit(model, x);
     if (inputLayout === 'nhwc' && y.shape.length === 4) {
-      y = { name: graph.add('Transpose', [y.name], { perm: [0, 2, 3, 1] }, 'output'), shape: [y.shape[0], y.shape[2], y.shape[3], y.shape[1]] };
+      y = {
+        name: graph.add('Transpose', [y.name], { perm: [0, 2, 3, 1] }, 'output'),
+        shape: [y.shape[0], y.shape[2], y.shape[3], y.shape[1]],
+      };
     }
     if (y.name === 'input' || graph.initializers.has(y.name)) y = { ...y, name: graph.add('Identity', [y.name]) };
     graph.renameOutput(y.name, 'output');

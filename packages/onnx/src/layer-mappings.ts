@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adaptiveBins, type Module, poolOutputSize, ShapeError, shapeString, toPair } from '@convkit/core';
-import { Activation, type AdaptiveAvgPool2d, type AvgPool2d, Conv2d, type Flatten, type Linear, type MaxPool2d, type SqueezeExcitation } from '@convkit/layers';
+import {
+  Activation,
+  type AdaptiveAvgPool2d,
+  type AvgPool2d,
+  Conv2d,
+  type Flatten,
+  type Linear,
+  type MaxPool2d,
+  type SqueezeExcitation,
+} from '@convkit/layers';
 import { BatchNorm2d } from '@convkit/regularization';
 import { writeActivation } from './activation-mapping';
 import { writeBatchNorm, writeConv, writeConvNorm } from './conv-mapping';
@@ -39,8 +48,15 @@ function poolGeometry(ctx: MappingContext, x: OnnxValue, options: MaxPool2d['opt
   const padding = toPair(where(ctx), 'padding', options.padding ?? 0, 0);
   const out = [0, 1].map((i) => {
     const size = x.shape[2 + i];
-    const o = size + 2 * padding[i] < kernel[i] ? 0 : poolOutputSize(size, kernel[i], { stride: stride[i], padding: padding[i], ceilMode: options.ceilMode });
-    if (o < 1) throw new ShapeError(where(ctx), `input ${shapeString(x.shape)} is too small for a ${kernel[0]}x${kernel[1]} window with padding [${padding}]`);
+    const o =
+      size + 2 * padding[i] < kernel[i]
+        ? 0
+        : poolOutputSize(size, kernel[i], { stride: stride[i], padding: padding[i], ceilMode: options.ceilMode });
+    if (o < 1)
+      throw new ShapeError(
+        where(ctx),
+        `input ${shapeString(x.shape)} is too small for a ${kernel[0]}x${kernel[1]} window with padding [${padding}]`,
+      );
     return o;
   });
   const extra = [0, 1].map((i) => Math.max(0, (out[i] - 1) * stride[i] + kernel[i] - (x.shape[2 + i] + 2 * padding[i])));
@@ -51,13 +67,23 @@ const maxPool: OnnxMapping<MaxPool2d> = (m, x, ctx) => {
   const { kernel, stride, padding, out, extra } = poolGeometry(ctx, x, m.options);
   // Max pooling never selects padding, so ceil mode is the same as padding the far edges.
   const pads = [padding[0], padding[1], padding[0] + extra[0], padding[1] + extra[1]];
-  return { name: ctx.node('MaxPool', [x.name], { kernel_shape: kernel, strides: stride, pads }), shape: [x.shape[0], x.shape[1], out[0], out[1]] };
+  return {
+    name: ctx.node('MaxPool', [x.name], { kernel_shape: kernel, strides: stride, pads }),
+    shape: [x.shape[0], x.shape[1], out[0], out[1]],
+  };
 };
 
 const avgPool: OnnxMapping<AvgPool2d> = (m, x, ctx) => {
-  if (m.options.divisorOverride !== undefined) throw new UnsupportedModuleError(ctx.path, m.typeName, 'divisorOverride has no ONNX AveragePool form');
+  if (m.options.divisorOverride !== undefined)
+    throw new UnsupportedModuleError(ctx.path, m.typeName, 'divisorOverride has no ONNX AveragePool form');
   const { kernel, stride, padding, out } = poolGeometry(ctx, x, m.options);
-  const attributes = { kernel_shape: kernel, strides: stride, pads: [padding[0], padding[1], padding[0], padding[1]], ceil_mode: m.options.ceilMode ? 1 : 0, count_include_pad: m.options.countIncludePad === false ? 0 : 1 };
+  const attributes = {
+    kernel_shape: kernel,
+    strides: stride,
+    pads: [padding[0], padding[1], padding[0], padding[1]],
+    ceil_mode: m.options.ceilMode ? 1 : 0,
+    count_include_pad: m.options.countIncludePad === false ? 0 : 1,
+  };
   return { name: ctx.node('AveragePool', [x.name], attributes), shape: [x.shape[0], x.shape[1], out[0], out[1]] };
 };
 
@@ -75,12 +101,18 @@ const adaptiveAvgPool: OnnxMapping<AdaptiveAvgPool2d> = (m, x, ctx) => {
     return { name: ctx.node('AveragePool', [x.name], { kernel_shape: kernel, strides: kernel }), shape };
   }
   const rows = ctx.graph.initializer(`${ctx.path}.rows`, adaptiveBins(h, oh), [oh, h], { owned: true });
-  const cols = ctx.graph.initializer(`${ctx.path}.cols`, tf.tidy(() => tf.transpose(adaptiveBins(w, ow))), [w, ow], { owned: true });
+  const cols = ctx.graph.initializer(
+    `${ctx.path}.cols`,
+    tf.tidy(() => tf.transpose(adaptiveBins(w, ow))),
+    [w, ow],
+    { owned: true },
+  );
   return { name: ctx.node('MatMul', [ctx.node('MatMul', [rows, x.name]), cols]), shape };
 };
 
 const flatten: OnnxMapping<Flatten> = (m, x, ctx) => {
-  if (m.startDim !== 1) throw new UnsupportedModuleError(ctx.path, m.typeName, `startDim ${m.startDim}: only a flatten from dim 1 is mapped`);
+  if (m.startDim !== 1)
+    throw new UnsupportedModuleError(ctx.path, m.typeName, `startDim ${m.startDim}: only a flatten from dim 1 is mapped`);
   const [n, ...rest] = x.shape;
   const flattenedFrom = x.shape.length === 4 ? { channels: x.shape[1], height: x.shape[2], width: x.shape[3] } : undefined;
   return { name: ctx.node('Flatten', [x.name], { axis: 1 }), shape: [n, rest.reduce((a, b) => a * b, 1)], flattenedFrom };
@@ -88,10 +120,13 @@ const flatten: OnnxMapping<Flatten> = (m, x, ctx) => {
 
 /** Gemm with PyTorch's `[out, in]` weight (`transB`), reordered to C,H,W after a flattened map. */
 const linear: OnnxMapping<Linear> = (m, x, ctx) => {
-  if (x.shape.length !== 2 || x.shape[1] !== m.inFeatures) throw new ShapeError(where(ctx), `expected [N,${m.inFeatures}], got ${shapeString(x.shape)}`);
+  if (x.shape.length !== 2 || x.shape[1] !== m.inFeatures)
+    throw new ShapeError(where(ctx), `expected [N,${m.inFeatures}], got ${shapeString(x.shape)}`);
   const f = x.flattenedFrom;
   const reorder = f && f.height * f.width > 1 ? f : undefined;
-  const weight = ctx.graph.initializer(ctx.key(m, 'weight'), m.weight, [m.outFeatures, m.inFeatures], { convert: linearToTorch(m.weight.shape, reorder) });
+  const weight = ctx.graph.initializer(ctx.key(m, 'weight'), m.weight, [m.outFeatures, m.inFeatures], {
+    convert: linearToTorch(m.weight.shape, reorder),
+  });
   const inputs = [x.name, weight];
   if (m.bias) inputs.push(ctx.graph.initializer(ctx.key(m, 'bias'), m.bias, [m.outFeatures]));
   return { name: ctx.node('Gemm', inputs, { transB: 1 }), shape: [x.shape[0], m.outFeatures] };

@@ -21,7 +21,10 @@ export function hwioToOihw([kh, kw, cin, cout]: readonly number[]): (v: Float32A
  * `[in,out]` → `[out,in]`; when the input is a `[C,H,W]` map flattened (ONNX's order C,H,W)
  * while the weight's rows follow convkit's NHWC flatten (H,W,C), the rows are reordered too.
  */
-export function linearToTorch([rows, cols]: readonly number[], flattened?: { channels: number; height: number; width: number }): (v: Float32Array) => Float32Array {
+export function linearToTorch(
+  [rows, cols]: readonly number[],
+  flattened?: { channels: number; height: number; width: number },
+): (v: Float32Array) => Float32Array {
   return (v) => {
     const out = new Float32Array(v.length);
     for (let r = 0; r < rows; r++) {

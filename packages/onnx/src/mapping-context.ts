@@ -29,7 +29,8 @@ export class MappingContext {
   /** The state-dict path of a module of the tree. */
   pathOf(module: Module): string {
     const path = this.paths.get(module);
-    if (path === undefined) throw new UnsupportedModuleError(this.path, module.typeName, 'reaches a module that is not registered in the model tree');
+    if (path === undefined)
+      throw new UnsupportedModuleError(this.path, module.typeName, 'reaches a module that is not registered in the model tree');
     return path;
   }
 

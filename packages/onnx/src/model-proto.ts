@@ -44,14 +44,24 @@ function rawData(values: Float32Array | number[], dataType: 'float32' | 'int64')
 }
 
 /** The ModelProto bytes of a finished graph whose initializers have been read into `values`. */
-export function encodeModel(graph: OnnxGraph, values: Map<string, Float32Array | number[]>, io: { name: string; input: GraphIo; output: GraphIo; producerVersion: string }): Uint8Array {
+export function encodeModel(
+  graph: OnnxGraph,
+  values: Map<string, Float32Array | number[]>,
+  io: { name: string; input: GraphIo; output: GraphIo; producerVersion: string },
+): Uint8Array {
   const initializer = [...graph.initializers.values()].map((init) => ({
     name: init.name,
     dims: init.dims,
     dataType: DataType[init.dataType],
     rawData: rawData(values.get(init.name) as Float32Array | number[], init.dataType),
   }));
-  const node = graph.nodes.map((n) => ({ opType: n.opType, name: n.name, input: n.inputs, output: n.outputs, attribute: Object.entries(n.attributes).map(([k, v]) => attribute(k, v)) }));
+  const node = graph.nodes.map((n) => ({
+    opType: n.opType,
+    name: n.name,
+    input: n.inputs,
+    output: n.outputs,
+    attribute: Object.entries(n.attributes).map(([k, v]) => attribute(k, v)),
+  }));
   const model = {
     irVersion: IR_VERSION,
     producerName: 'convkit',

@@ -87,7 +87,8 @@ export class OnnxGraph {
 
   /** Disposes the tensors the graph owns. */
   dispose(): void {
-    for (const init of this.initializers.values()) if (init.owned && !(init.values instanceof Float32Array) && !Array.isArray(init.values)) init.values.dispose();
+    for (const init of this.initializers.values())
+      if (init.owned && !(init.values instanceof Float32Array) && !Array.isArray(init.values)) init.values.dispose();
   }
 
   /** Renames a node output (the graph's output gets a stable name). */

@@ -83,7 +83,8 @@ export class OnnxPredictor {
 /** Exports `model` (NHWC input, dynamic batch) and opens it on onnxruntime. */
 export async function toOnnxRuntime(model: Module, options: ToOnnxRuntimeOptions): Promise<OnnxPredictor> {
   const { inputShape, ort: given, executionProviders, sessionOptions = {}, ...exportOptions } = options ?? ({} as ToOnnxRuntimeOptions);
-  if (!Array.isArray(inputShape) || inputShape.length !== 4) throw new OptionError('toOnnxRuntime: inputShape', `expected NHWC [N, H, W, C], got ${JSON.stringify(inputShape)}`);
+  if (!Array.isArray(inputShape) || inputShape.length !== 4)
+    throw new OptionError('toOnnxRuntime: inputShape', `expected NHWC [N, H, W, C], got ${JSON.stringify(inputShape)}`);
   const { ort, name } = given ? { ort: given, name: 'onnxruntime-web' } : await importRuntime();
   const onnx = await exportOnnx(model, { ...exportOptions, inputShape, inputLayout: 'nhwc', dynamicBatch: true });
   const providers = executionProviders ?? (given ? defaultProviders('onnxruntime-web') : defaultProviders(name));

@@ -25,7 +25,9 @@ export function checkModel(bytes: Uint8Array): void {
   try {
     const file = join(dir, 'model.onnx');
     writeFileSync(file, bytes);
-    execFileSync(PYTHON, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(PYTHON, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

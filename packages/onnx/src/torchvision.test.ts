@@ -1,4 +1,3 @@
-
 import { createModel } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
 import { torchAvailable, torchReference } from '../../../test/torch-reference';
@@ -11,19 +10,23 @@ describe.runIf(torchAvailable())('exportOnnx matches torchvision on the same wei
   it.each([
     ['resnet18', 64],
     ['efficientnet_b0', 64],
-  ])('%s', async (name, size) => {
-    const ref = torchReference(name as string, { size: size as number, batch: 3 });
-    const model = createModel(name as string);
-    try {
-      model.loadStateDict(ref.state);
-      const bytes = await exportOnnx(model, { inputShape: [1, 3, size as number, size as number] });
-      const logits = await runOnnx(bytes, toNchw(ref.input));
-      expect(logits.shape).toEqual(ref.logits.shape);
-      expect(relativeDiff(logits, ref.logits)).toBeLessThan(1e-4);
-      logits.dispose();
-    } finally {
-      ref.dispose();
-      model.dispose();
-    }
-  }, 300_000);
+  ])(
+    '%s',
+    async (name, size) => {
+      const ref = torchReference(name as string, { size: size as number, batch: 3 });
+      const model = createModel(name as string);
+      try {
+        model.loadStateDict(ref.state);
+        const bytes = await exportOnnx(model, { inputShape: [1, 3, size as number, size as number] });
+        const logits = await runOnnx(bytes, toNchw(ref.input));
+        expect(logits.shape).toEqual(ref.logits.shape);
+        expect(relativeDiff(logits, ref.logits)).toBeLessThan(1e-4);
+        logits.dispose();
+      } finally {
+        ref.dispose();
+        model.dispose();
+      }
+    },
+    300_000,
+  );
 });

@@ -28,9 +28,11 @@ export class BatchNorm2d extends Module {
 
   constructor(numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNorm2dOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new OptionError('BatchNorm2d', `numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new OptionError('BatchNorm2d', `numFeatures must be a positive integer, got ${numFeatures}`);
     if (!(eps > 0)) throw new OptionError('BatchNorm2d', `eps must be > 0, got ${eps}`);
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new OptionError('BatchNorm2d', `momentum must be in [0, 1] or null, got ${momentum}`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1))
+      throw new OptionError('BatchNorm2d', `momentum must be in [0, 1] or null, got ${momentum}`);
     this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;

@@ -34,12 +34,24 @@ describe('BatchNorm2d', () => {
     const input = x();
     const y = bn.forward(input);
     const std = Math.sqrt(5 + 1e-5); // biased variance of (1,3,5,7) is 5
-    expectClose(y, tf.tensor4d([-3, -3, -1, -1, 1, 1, 3, 3].map((v) => v / std), [2, 2, 1, 2]));
+    expectClose(
+      y,
+      tf.tensor4d(
+        [-3, -3, -1, -1, 1, 1, 3, 3].map((v) => v / std),
+        [2, 2, 1, 2],
+      ),
+    );
     bn.eval();
     const z = bn.forward(input);
     const rm = [0.4, 0.5];
     const rv = 0.9 + (0.1 * 20) / 3;
-    expectClose(z, tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8].map((v, i) => (v - rm[i % 2]) / Math.sqrt(rv + 1e-5)), [2, 2, 1, 2]));
+    expectClose(
+      z,
+      tf.tensor4d(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((v, i) => (v - rm[i % 2]) / Math.sqrt(rv + 1e-5)),
+        [2, 2, 1, 2],
+      ),
+    );
     tf.dispose([input, y, z]);
     bn.dispose();
   });

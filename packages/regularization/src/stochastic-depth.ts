@@ -5,7 +5,13 @@ import { type Generator, Module, OptionError, toGenerator } from '@convkit/core'
  * torchvision's `StochasticDepth`: drops the whole residual branch with probability `p`,
  * per example (`'row'`) or for the whole batch (`'batch'`), scaling survivors by `1/(1-p)`.
  */
-export function stochasticDepth(x: tf.Tensor, p: number, mode: 'row' | 'batch', training = true, generator?: number | Generator): tf.Tensor {
+export function stochasticDepth(
+  x: tf.Tensor,
+  p: number,
+  mode: 'row' | 'batch',
+  training = true,
+  generator?: number | Generator,
+): tf.Tensor {
   if (!(p >= 0 && p <= 1)) throw new OptionError('stochasticDepth', `p must be in [0, 1], got ${p}`);
   if (mode !== 'row' && mode !== 'batch') throw new OptionError('stochasticDepth', `mode must be 'row' or 'batch', got '${mode}'`);
   if (!training || p === 0) return tf.clone(x);

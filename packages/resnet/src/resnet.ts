@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ClassifierOptions, flatten, type Generator, ImageClassifier, Module, OptionError, toGenerator, type WeightsEntry } from '@convkit/core';
+import {
+  type ClassifierOptions,
+  flatten,
+  type Generator,
+  ImageClassifier,
+  Module,
+  OptionError,
+  toGenerator,
+  type WeightsEntry,
+} from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
 import { BatchNorm2d } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -8,7 +17,8 @@ import catalog from './weights-catalog.json';
 
 const conv3x3 = (inC: number, outC: number, stride: number, groups: number, dilation: number, g: Generator) =>
   new Conv2d(inC, outC, 3, { stride, padding: dilation, groups, dilation, bias: false, generator: g });
-const conv1x1 = (inC: number, outC: number, stride: number, g: Generator) => new Conv2d(inC, outC, 1, { stride, bias: false, generator: g });
+const conv1x1 = (inC: number, outC: number, stride: number, g: Generator) =>
+  new Conv2d(inC, outC, 1, { stride, bias: false, generator: g });
 
 interface BlockArgs {
   inplanes: number;
@@ -50,7 +60,8 @@ export class BasicBlock extends ResidualBlock {
 
   constructor({ inplanes, planes, stride, downsample, groups, baseWidth, dilation, generator: g }: BlockArgs) {
     super();
-    if (groups !== 1 || baseWidth !== 64) throw new OptionError('BasicBlock', `only supports groups=1 and widthPerGroup=64, got ${groups} and ${baseWidth}`);
+    if (groups !== 1 || baseWidth !== 64)
+      throw new OptionError('BasicBlock', `only supports groups=1 and widthPerGroup=64, got ${groups} and ${baseWidth}`);
     if (dilation > 1) throw new OptionError('BasicBlock', 'dilation > 1 is not supported (as in torchvision)');
     this.conv1 = this.registerModule('conv1', conv3x3(inplanes, planes, stride, 1, 1, g));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
@@ -141,7 +152,13 @@ export class ResNet extends ImageClassifier {
 
   constructor(block: BlockType, layers: [number, number, number, number], options: ResNetOptions = {}) {
     super();
-    const { numClasses = 1000, zeroInitResidual = false, groups = 1, widthPerGroup = 64, replaceStrideWithDilation = [false, false, false] } = options;
+    const {
+      numClasses = 1000,
+      zeroInitResidual = false,
+      groups = 1,
+      widthPerGroup = 64,
+      replaceStrideWithDilation = [false, false, false],
+    } = options;
     if (layers.length !== 4 || !layers.every((n) => Number.isInteger(n) && n >= 1)) {
       throw new OptionError('ResNet', `layers must be 4 positive block counts, got ${JSON.stringify(layers)}`);
     }
@@ -151,14 +168,24 @@ export class ResNet extends ImageClassifier {
     this.registerModule('relu', this.relu);
     this.registerModule('maxpool', this.maxpool);
     [64, 128, 256, 512].forEach((planes, i) => {
-      const stage = this.makeLayer(block, planes, layers[i], i === 0 ? 1 : 2, i === 0 ? false : replaceStrideWithDilation[i - 1], groups, widthPerGroup, g);
+      const stage = this.makeLayer(
+        block,
+        planes,
+        layers[i],
+        i === 0 ? 1 : 2,
+        i === 0 ? false : replaceStrideWithDilation[i - 1],
+        groups,
+        widthPerGroup,
+        g,
+      );
       this.layers.push(this.registerModule(`layer${i + 1}`, stage));
     });
     this.registerModule('avgpool', this.avgpool);
     this.registerModule('fc', new Linear(512 * block.expansion, numClasses, { generator: g }));
     initializeModel(this, { conv: 'kaimingFanOut' }, g);
     if (zeroInitResidual) {
-      for (const [, m] of this.namedModules()) if (m instanceof ResidualBlock) m.zeroInitNorm.weight?.assign(tf.zerosLike(m.zeroInitNorm.weight));
+      for (const [, m] of this.namedModules())
+        if (m instanceof ResidualBlock) m.zeroInitNorm.weight?.assign(tf.zerosLike(m.zeroInitNorm.weight));
     }
   }
 
@@ -170,18 +197,32 @@ export class ResNet extends ImageClassifier {
     return this.fc.outFeatures;
   }
 
-  private makeLayer(block: BlockType, planes: number, blocks: number, stride: number, dilate: boolean, groups: number, baseWidth: number, g: Generator): Sequential {
+  private makeLayer(
+    block: BlockType,
+    planes: number,
+    blocks: number,
+    stride: number,
+    dilate: boolean,
+    groups: number,
+    baseWidth: number,
+    g: Generator,
+  ): Sequential {
     const previousDilation = this.dilation;
     if (dilate) {
       this.dilation *= stride;
       stride = 1;
     }
     const out = planes * block.expansion;
-    const downsample = stride !== 1 || this.inplanes !== out ? new Sequential(conv1x1(this.inplanes, out, stride, g), new BatchNorm2d(out)) : null;
-    const stage = new Sequential(new block({ inplanes: this.inplanes, planes, stride, downsample, groups, baseWidth, dilation: previousDilation, generator: g }));
+    const downsample =
+      stride !== 1 || this.inplanes !== out ? new Sequential(conv1x1(this.inplanes, out, stride, g), new BatchNorm2d(out)) : null;
+    const stage = new Sequential(
+      new block({ inplanes: this.inplanes, planes, stride, downsample, groups, baseWidth, dilation: previousDilation, generator: g }),
+    );
     this.inplanes = out;
     for (let i = 1; i < blocks; i++) {
-      stage.append(new block({ inplanes: out, planes, stride: 1, downsample: null, groups, baseWidth, dilation: this.dilation, generator: g }));
+      stage.append(
+        new block({ inplanes: out, planes, stride: 1, downsample: null, groups, baseWidth, dilation: this.dilation, generator: g }),
+      );
     }
     return stage;
   }

@@ -48,22 +48,31 @@ const optimizer = new SGD(model.trainableParameters(), { lr: Number(values.lr), 
 // Cosine over every iteration of the run, to zero (PyTorch: CosineAnnealingLR(T_max=epochs·len(loader)) stepped per batch).
 const scheduler = new CosineAnnealingLR(optimizer, { tMax: epochs * train.length });
 
-console.log(`backend ${tf.getBackend()}: ${trainSet.length} train / ${testSet.length} test images, ${model.numParameters()} parameters, ${epochs} epochs of ${train.length} batches`);
+console.log(
+  `backend ${tf.getBackend()}: ${trainSet.length} train / ${testSet.length} test images, ${model.numParameters()} parameters, ${epochs} epochs of ${train.length} batches`,
+);
 let lastLine = 0;
 const history = await fit(model, train, {
-  epochs, optimizer, scheduler, schedulerInterval: 'batch',
+  epochs,
+  optimizer,
+  scheduler,
+  schedulerInterval: 'batch',
   onProgress: (e) => {
     const now = Date.now();
     if (e.type === 'batch' && now - lastLine < 5000) return;
     lastLine = now;
     const tail = e.etaSeconds === undefined ? '' : ` eta ${Math.round(e.etaSeconds)} s`;
-    console.log(`epoch ${e.epoch + 1}/${epochs} ${e.type === 'batch' ? `batch ${e.batch + 1}/${e.batches}` : 'done'} loss ${e.loss.toFixed(4)} acc ${(100 * e.accuracy).toFixed(2)}% lr ${e.lr.toPrecision(3)} ${Math.round(e.examplesPerSec)} img/s${tail}`);
+    console.log(
+      `epoch ${e.epoch + 1}/${epochs} ${e.type === 'batch' ? `batch ${e.batch + 1}/${e.batches}` : 'done'} loss ${e.loss.toFixed(4)} acc ${(100 * e.accuracy).toFixed(2)}% lr ${e.lr.toPrecision(3)} ${Math.round(e.examplesPerSec)} img/s${tail}`,
+    );
   },
 });
 const confusion = new ConfusionMatrix(10, FASHION_MNIST_CLASSES);
 const final = await evaluate(model, test, { confusionMatrix: confusion });
 const secondsPerEpoch = history.epochs.reduce((s, e) => s + e.seconds, 0) / history.epochs.length;
 console.log(confusion.toString());
-console.log(`test accuracy ${(100 * final.accuracy).toFixed(2)}% | ${secondsPerEpoch.toFixed(1)} s per epoch (training only, ${tf.getBackend()})`);
+console.log(
+  `test accuracy ${(100 * final.accuracy).toFixed(2)}% | ${secondsPerEpoch.toFixed(1)} s per epoch (training only, ${tf.getBackend()})`,
+);
 optimizer.dispose();
 model.dispose();

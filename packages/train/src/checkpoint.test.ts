@@ -7,19 +7,35 @@ import { ArrayDataset, batches } from '@convkit/data';
 import { loadWeights, saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
 import { type EncodedTensor, readJson } from '../../../test/fixtures';
-import { EarlyStopping, type EpochLogs, fit, loadTrainingState, ModelCheckpoint, ReduceLROnPlateau, saveTrainingState, SGD, StepLR, type TrainContext } from './index';
+import {
+  EarlyStopping,
+  type EpochLogs,
+  fit,
+  loadTrainingState,
+  ModelCheckpoint,
+  ReduceLROnPlateau,
+  saveTrainingState,
+  SGD,
+  StepLR,
+  type TrainContext,
+} from './index';
 import { saveToFile } from './node';
 import { loadFixtureState, smallCnn } from './small-cnn.fixture';
 
 const fx = readJson<{ initial: Record<string, EncodedTensor> }>(new URL('./__fixtures__/optimizers.json', import.meta.url));
 const images = Float32Array.from({ length: 12 * 64 }, (_, i) => Math.sin(i * 0.37) + (i % 64 < 20 * ((i >> 6) % 3) ? 1 : 0));
-const data = () => batches(new ArrayDataset({ images, labels: Array.from({ length: 12 }, (_, i) => i % 3), imageShape: [8, 8, 1] }), { batchSize: 4 });
+const data = () =>
+  batches(new ArrayDataset({ images, labels: Array.from({ length: 12 }, (_, i) => i % 3), imageShape: [8, 8, 1] }), { batchSize: 4 });
 const values = (m: ReturnType<typeof smallCnn>) => Object.entries(m.stateDict()).map(([k, v]) => [k, Array.from(v.dataSync())]);
 
 function setup(fromFixture = true) {
   const model = smallCnn();
   if (fromFixture) loadFixtureState(model, fx.initial);
-  const optimizer = new SGD([{ params: model.getModule('0').parameters(), lr: 0.05 }, { params: model.getModule('2').parameters() }], { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
+  const optimizer = new SGD([{ params: model.getModule('0').parameters(), lr: 0.05 }, { params: model.getModule('2').parameters() }], {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+  });
   const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: 0.5 });
   return { model, optimizer, scheduler };
 }
@@ -86,13 +102,24 @@ describe('EarlyStopping', () => {
 
   it('stops after `patience` epochs without an improvement larger than minDelta, and restores the best weights', () => {
     const model = smallCnn();
-    const ctx: TrainContext = { model, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epoch: 0, epochs: 10, history: [], stopTraining: false };
+    const ctx: TrainContext = {
+      model,
+      optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      epoch: 0,
+      epochs: 10,
+      history: [],
+      stopTraining: false,
+    };
     const stop = new EarlyStopping({ monitor: 'valLoss', patience: 2, minDelta: 0.01, restoreBestWeights: true });
     stop.onTrainBegin();
     const sequence = [1, 0.995, 0.98, 1.5];
     sequence.forEach((v, epoch) => {
       if (ctx.stopTraining) return;
-      if (epoch === 1) model.getModule('2').parameters()[1].assign(tf.fill([3], 9)); // weights change after the best epoch
+      if (epoch === 1)
+        model
+          .getModule('2')
+          .parameters()[1]
+          .assign(tf.fill([3], 9)); // weights change after the best epoch
       ctx.history.push(logs(epoch, v));
       stop.onEpochEnd(logs(epoch, v), ctx);
     });
@@ -103,13 +130,18 @@ describe('EarlyStopping', () => {
     more.onTrainBegin();
     ctx.history = [logs(0, 1)];
     more.onEpochEnd(logs(0, 1), ctx);
-    model.getModule('2').parameters()[1].assign(tf.fill([3], 5));
+    model
+      .getModule('2')
+      .parameters()[1]
+      .assign(tf.fill([3], 5));
     ctx.history.push(logs(1, 2));
     more.onEpochEnd(logs(1, 2), ctx);
     expect([more.stoppedEpoch, ctx.stopTraining]).toEqual([1, true]);
     more.onTrainEnd(ctx);
     expect(Array.from(model.getModule('2').parameters()[1].dataSync())).toEqual([9, 9, 9]);
-    expect(() => more.onEpochEnd({ epoch: 0, loss: 1, lr: 1, seconds: 1 }, ctx)).toThrow(/'valLoss' is not in the epoch logs \(epoch, loss, lr, seconds\); pass valData/);
+    expect(() => more.onEpochEnd({ epoch: 0, loss: 1, lr: 1, seconds: 1 }, ctx)).toThrow(
+      /'valLoss' is not in the epoch logs \(epoch, loss, lr, seconds\); pass valData/,
+    );
     stop.onTrainEnd(ctx);
     model.dispose();
   });

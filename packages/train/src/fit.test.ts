@@ -11,11 +11,12 @@ const fx = readJson<{ initial: Record<string, EncodedTensor> }>(new URL('./__fix
 /** 24 random 8×8 images whose label is the brightest quadrant-ish class: learnable in a few epochs. */
 function dataset(n = 24, seed = 1): ArrayDataset {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const labels = Array.from({ length: n }, (_, i) => i % 3);
   const images = new Float32Array(n * 64);
   labels.forEach((label, i) => {
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rand() + (Math.floor(p / 8) < 3 * (label + 1) && Math.floor(p / 8) >= 3 * label ? 1 : 0);
+    for (let p = 0; p < 64; p++)
+      images[i * 64 + p] = rand() + (Math.floor(p / 8) < 3 * (label + 1) && Math.floor(p / 8) >= 3 * label ? 1 : 0);
   });
   return new ArrayDataset({ images, labels, imageShape: [8, 8, 1] });
 }
@@ -26,7 +27,8 @@ function model() {
   return m;
 }
 
-const snapshot = (m: ReturnType<typeof smallCnn>) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, Array.from(v.dataSync())]));
+const snapshot = (m: ReturnType<typeof smallCnn>) =>
+  Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, Array.from(v.dataSync())]));
 
 describe('fit and evaluate', () => {
   it('trains (the loss falls), reports progress, restores modes, leaves no tensors behind', async () => {
@@ -41,7 +43,10 @@ describe('fit and evaluate', () => {
     let firedBeforeEnd = false;
     const before = tf.memory().numTensors;
     const history = await fit(net, train, {
-      epochs: 4, optimizer, valData: val, scheduler: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }),
+      epochs: 4,
+      optimizer,
+      valData: val,
+      scheduler: new StepLR(optimizer, { stepSize: 2, gamma: 0.5 }),
       loss: (out, y) => {
         modes.push(net.training);
         return crossEntropy(out, y, { labelSmoothing: 0.05 });
@@ -104,7 +109,9 @@ describe('fit and evaluate', () => {
     const optimizer = new SGD(net.trainableParameters(), { lr: 0.01 });
     const seen: number[] = [];
     const run = fit(net, batches(dataset(), { batchSize: 4 }), {
-      epochs: 3, optimizer, signal: controller.signal,
+      epochs: 3,
+      optimizer,
+      signal: controller.signal,
       onProgress: (e) => {
         seen.push(e.batch);
         if (seen.length === 2) controller.abort(new Error('stop please'));

@@ -25,4 +25,13 @@ export { evaluate, type EvaluateOptions, type EvaluateResult } from './fit/evalu
 export { EarlyStopping, type EarlyStoppingOptions } from './fit/early-stopping';
 export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointInfo } from './fit/model-checkpoint';
 export { saveTrainingState, loadTrainingState, type TrainingStateParts } from './fit/training-state';
-export { yieldToEventLoop, type Callback, type DataBatch, type DataSource, type EpochLogs, type LossFn, type ProgressEvent, type TrainContext } from './fit/types';
+export {
+  yieldToEventLoop,
+  type Callback,
+  type DataBatch,
+  type DataSource,
+  type EpochLogs,
+  type LossFn,
+  type ProgressEvent,
+  type TrainContext,
+} from './fit/types';

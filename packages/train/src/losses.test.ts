@@ -52,12 +52,20 @@ describe('losses match PyTorch (float64 references)', () => {
       [() => crossEntropy(logits, tf.tensor1d([0, 1, 2], 'int32')), ShapeError, /labels must be class indices of shape \[2\]/],
       [() => crossEntropy(logits, tf.tensor1d([0, 3], 'int32')), OptionError, /labels\[1\].*\[0, 3\).*got 3/],
       [() => crossEntropy(logits, tf.tensor1d([0.5, 1])), OptionError, /labels\[0\]/],
-      [() => crossEntropy(logits, tf.tensor1d([0, 1], 'int32'), { weight: [1, 2] }), ShapeError, /weight: must have one value per class, shape \[3\]/],
+      [
+        () => crossEntropy(logits, tf.tensor1d([0, 1], 'int32'), { weight: [1, 2] }),
+        ShapeError,
+        /weight: must have one value per class, shape \[3\]/,
+      ],
       [() => crossEntropy(logits, tf.tensor1d([0, 1], 'int32'), { labelSmoothing: 2 }), OptionError, /labelSmoothing/],
       [() => crossEntropy(tf.zeros([3]), tf.tensor1d([0], 'int32')), ShapeError, /input must be \[N, C\]/],
       [() => nllLoss(logits, tf.tensor1d([0, 1], 'int32'), { reduction: 'avg' as 'mean' }), OptionError, /reduction/],
       [() => binaryCrossEntropyWithLogits(logits, tf.zeros([2, 2])), ShapeError, /targets must have the shape of logits \[2,3\]/],
-      [() => binaryCrossEntropyWithLogits(logits, tf.zeros([2, 3]), { posWeight: [1, 2] }), ShapeError, /posWeight: must broadcast to \[2,3\]/],
+      [
+        () => binaryCrossEntropyWithLogits(logits, tf.zeros([2, 3]), { posWeight: [1, 2] }),
+        ShapeError,
+        /posWeight: must broadcast to \[2,3\]/,
+      ],
       [() => mseLoss(logits, tf.zeros([3, 2])), ShapeError, /mseLoss/],
     ];
     for (const [f, type, message] of bad) {

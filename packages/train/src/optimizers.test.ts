@@ -12,14 +12,20 @@ interface OptimizerCase {
   after: Record<string, EncodedTensor>[];
 }
 
-const fx = readJson<{ initial: Record<string, EncodedTensor>; inputs: EncodedTensor[]; labels: number[][]; cases: Record<string, OptimizerCase> }>(
-  new URL('./__fixtures__/optimizers.json', import.meta.url),
-);
+const fx = readJson<{
+  initial: Record<string, EncodedTensor>;
+  inputs: EncodedTensor[];
+  labels: number[][];
+  cases: Record<string, OptimizerCase>;
+}>(new URL('./__fixtures__/optimizers.json', import.meta.url));
 
 function makeOptimizer(c: OptimizerCase, model: ReturnType<typeof smallCnn>): Optimizer<BaseHyper> {
   const features = model.getModule('0').parameters();
   const head = model.getModule('2').parameters();
-  const groups = [{ params: features, lr: c.lrs[0] }, { params: head, lr: c.lrs[1] }];
+  const groups = [
+    { params: features, lr: c.lrs[0] },
+    { params: head, lr: c.lrs[1] },
+  ];
   if (c.optimizer === 'SGD') return new SGD(groups, { lr: c.lrs[0], ...c.options });
   const Cls = c.optimizer === 'Adam' ? Adam : AdamW;
   return new Cls(groups, { lr: c.lrs[0], ...(c.options as object) });
@@ -100,7 +106,11 @@ describe('optimizer behaviour', () => {
 
   it('no tensors leak across many steps of each optimizer', () => {
     const p = tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 1));
-    for (const opt of [new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }), new Adam([p], { amsgrad: true, weightDecay: 1e-2 }), new AdamW([p])]) {
+    for (const opt of [
+      new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }),
+      new Adam([p], { amsgrad: true, weightDecay: 1e-2 }),
+      new AdamW([p]),
+    ]) {
       const g = { [p.name]: tf.onesLike(p) };
       opt.step(g);
       const before = tf.memory().numTensors;
@@ -122,7 +132,9 @@ describe('optimizer behaviour', () => {
     const opt = new SGD([p], { lr: 0.1 });
     expect(() => opt.loadStateDict({ state: {}, paramGroups: [] })).toThrow(/expected 1 parameter groups/);
     const wrong = tf.zeros([3]);
-    expect(() => opt.loadStateDict({ state: { 0: { momentumBuffer: wrong } }, paramGroups: [{ lr: 1, params: [0] }] })).toThrow(/expected \[2\]/);
+    expect(() => opt.loadStateDict({ state: { 0: { momentumBuffer: wrong } }, paramGroups: [{ lr: 1, params: [0] }] })).toThrow(
+      /expected \[2\]/,
+    );
     tf.dispose([p, wrong]);
   });
 });

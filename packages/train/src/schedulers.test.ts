@@ -3,8 +3,18 @@ import { OptionError } from '@convkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJson } from '../../../test/fixtures';
 import {
-  Adam, CosineAnnealingLR, ExponentialLR, MultiStepLR, OneCycleLR, type Optimizer, type BaseHyper,
-  ReduceLROnPlateau, type Scheduler, SGD, StepLR, warmupCosine,
+  Adam,
+  CosineAnnealingLR,
+  ExponentialLR,
+  MultiStepLR,
+  OneCycleLR,
+  type Optimizer,
+  type BaseHyper,
+  ReduceLROnPlateau,
+  type Scheduler,
+  SGD,
+  StepLR,
+  warmupCosine,
 } from './index';
 
 interface Schedule {
@@ -32,9 +42,19 @@ const builders: Record<string, () => Scheduler> = {
   warmupCosine: () => warmupCosine(optimizer(), { warmupSteps: 5, totalSteps: 30, minLr: 1e-4, startFactor: 0.01 }),
   oneCycleLR: () => new OneCycleLR(optimizer(), { maxLr: [0.5, 0.05], totalSteps: 30 }),
   oneCycleLRThreePhaseLinear: () =>
-    new OneCycleLR(optimizer('adam'), { maxLr: 0.4, totalSteps: 30, pctStart: 0.25, annealStrategy: 'linear', threePhase: true, divFactor: 10, finalDivFactor: 100 }),
-  reduceLROnPlateau: () => new ReduceLROnPlateau(optimizer(), { mode: 'min', factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, minLr: [0.02, 0.001] }),
-  reduceLROnPlateauMaxAbs: () => new ReduceLROnPlateau(optimizer(), { mode: 'max', factor: 0.3, patience: 1, threshold: 0.05, thresholdMode: 'abs' }),
+    new OneCycleLR(optimizer('adam'), {
+      maxLr: 0.4,
+      totalSteps: 30,
+      pctStart: 0.25,
+      annealStrategy: 'linear',
+      threePhase: true,
+      divFactor: 10,
+      finalDivFactor: 100,
+    }),
+  reduceLROnPlateau: () =>
+    new ReduceLROnPlateau(optimizer(), { mode: 'min', factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, minLr: [0.02, 0.001] }),
+  reduceLROnPlateauMaxAbs: () =>
+    new ReduceLROnPlateau(optimizer(), { mode: 'max', factor: 0.3, patience: 1, threshold: 0.05, thresholdMode: 'abs' }),
 };
 
 const momentum = (g: Record<string, unknown>) => (Array.isArray(g.betas) ? g.betas[0] : g.momentum) as number;

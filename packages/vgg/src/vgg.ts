@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ClassifierOptions, flatten, type Generator, ImageClassifier, init, type Module, toGenerator, type WeightsEntry } from '@convkit/core';
+import {
+  type ClassifierOptions,
+  flatten,
+  type Generator,
+  ImageClassifier,
+  init,
+  type Module,
+  toGenerator,
+  type WeightsEntry,
+} from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -54,7 +63,15 @@ export class VGG extends ImageClassifier {
     const first = new Linear(512 * 7 * 7, 4096, { generator: g, flattenedInput: { height: 7, width: 7, channels: 512 } });
     this.classifier = this.registerModule(
       'classifier',
-      new Sequential(first, new ReLU(), new Dropout(dropout, g), new Linear(4096, 4096, { generator: g }), new ReLU(), new Dropout(dropout, g), new Linear(4096, numClasses, { generator: g })),
+      new Sequential(
+        first,
+        new ReLU(),
+        new Dropout(dropout, g),
+        new Linear(4096, 4096, { generator: g }),
+        new ReLU(),
+        new Dropout(dropout, g),
+        new Linear(4096, numClasses, { generator: g }),
+      ),
     );
     initializeModel(this, { conv: 'kaimingFanOut', linear: (shape) => init.normal(shape, 0, 0.01, g), zeroBias: true }, g);
   }

@@ -4,7 +4,16 @@ import { FormatError } from '@convkit/core';
 export type SourceDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 export const ITEM_SIZE: Record<SourceDType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 export function isSourceDType(name: unknown): name is SourceDType {
@@ -48,22 +57,43 @@ export function decodeValues(bytes: Uint8Array, dtype: SourceDType, where: strin
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = tfjsDType(dtype) === 'float32' ? new Float32Array(n) : new Int32Array(n);
   switch (dtype) {
-    case 'F32': for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true); break;
-    case 'F64': for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true); break;
-    case 'F16': for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true)); break;
-    case 'BF16': for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(dv.getUint16(2 * i, true)); break;
-    case 'I32': for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, true); break;
-    case 'I16': for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, true); break;
-    case 'I8': for (let i = 0; i < n; i++) out[i] = dv.getInt8(i); break;
-    case 'U8': for (let i = 0; i < n; i++) out[i] = dv.getUint8(i); break;
-    case 'BOOL': for (let i = 0; i < n; i++) out[i] = dv.getUint8(i) ? 1 : 0; break;
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true);
+      break;
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+      break;
+    case 'BF16':
+      for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(dv.getUint16(2 * i, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, true);
+      break;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, true);
+      break;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'U8':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint8(i);
+      break;
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = dv.getUint8(i) ? 1 : 0;
+      break;
     case 'I64':
       for (let i = 0; i < n; i++) {
         const lo = dv.getUint32(8 * i, true);
         const hi = dv.getInt32(8 * i + 4, true);
         // int64 fits int32 exactly when the high word is the sign extension of the low word.
         if (hi !== (lo & 0x80000000 ? -1 : 0)) {
-          throw new FormatError(where, `int64 element ${i} (${BigInt(hi) * 2n ** 32n + BigInt(lo)}) does not fit int32, the only integer type tfjs has`);
+          throw new FormatError(
+            where,
+            `int64 element ${i} (${BigInt(hi) * 2n ** 32n + BigInt(lo)}) does not fit int32, the only integer type tfjs has`,
+          );
         }
         out[i] = lo | 0;
       }
@@ -77,7 +107,12 @@ export function decodeValues(bytes: Uint8Array, dtype: SourceDType, where: strin
  * little-endian bytes, swapping byte order when the storage was written big-endian.
  */
 export function gatherStrided(
-  storage: Uint8Array, itemSize: number, offset: number, shape: readonly number[], strides: readonly number[], bigEndian: boolean,
+  storage: Uint8Array,
+  itemSize: number,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  bigEndian: boolean,
 ): Uint8Array {
   const numel = shape.reduce((a, b) => a * b, 1);
   const contiguous = isContiguous(shape, strides);

@@ -41,7 +41,8 @@ async function openCache(cacheDir: string | false | undefined): Promise<WeightsC
 export async function fetchWeights(url: string, options: FetchWeightsOptions = {}): Promise<Uint8Array> {
   const fileName = options.fileName ?? decodeURIComponent(new URL(url, 'http://x/').pathname.split('/').pop() || 'weights');
   const expected = options.verify === false ? undefined : (options.sha256Prefix ?? hashPrefixFromFileName(fileName))?.toLowerCase();
-  if (expected !== undefined && !/^[0-9a-f]{1,64}$/.test(expected)) throw new OptionError('fetchWeights: sha256Prefix', `must be hex digits, got '${expected}'`);
+  if (expected !== undefined && !/^[0-9a-f]{1,64}$/.test(expected))
+    throw new OptionError('fetchWeights: sha256Prefix', `must be hex digits, got '${expected}'`);
   const cache = await openCache(options.cacheDir);
   const cached = await cache?.get(url, fileName);
   if (cached) {
@@ -89,9 +90,14 @@ async function download(url: string, options: FetchWeightsOptions): Promise<Uint
       }
     }
   } catch (cause) {
-    throw new FetchError(url, `connection lost after ${loaded}${total === undefined ? '' : ` of ${total}`} bytes: ${(cause as Error).message}`, { status: response.status, cause });
+    throw new FetchError(
+      url,
+      `connection lost after ${loaded}${total === undefined ? '' : ` of ${total}`} bytes: ${(cause as Error).message}`,
+      { status: response.status, cause },
+    );
   }
-  if (total !== undefined && loaded !== total) throw new FetchError(url, `incomplete download: ${loaded} of ${total} bytes`, { status: response.status });
+  if (total !== undefined && loaded !== total)
+    throw new FetchError(url, `incomplete download: ${loaded} of ${total} bytes`, { status: response.status });
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(loaded);
   chunks.reduce((at, c) => (out.set(c, at), at + c.byteLength), 0);

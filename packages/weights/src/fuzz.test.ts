@@ -15,7 +15,9 @@ function rng(seed: number): () => number {
   };
 }
 
-const SEEDS = ['tiny-net.pth', 'dtypes.pth', 'tiny-net-deflated.pth', 'bigendian.pth', 'tiny-net.safetensors', 'dtypes.safetensors'].map((n) => [n, fixture(n)] as const);
+const SEEDS = ['tiny-net.pth', 'dtypes.pth', 'tiny-net-deflated.pth', 'bigendian.pth', 'tiny-net.safetensors', 'dtypes.safetensors'].map(
+  (n) => [n, fixture(n)] as const,
+);
 const LYING = [0xffffffff, 0x7fffffff, 0x80000000, 0, 1, 0xffff, 1 << 24];
 
 function mutate(input: Uint8Array, random: () => number): Uint8Array {
@@ -30,16 +32,19 @@ function mutate(input: Uint8Array, random: () => number): Uint8Array {
       return bytes;
     case 2: // truncate
       return bytes.slice(0, pick(bytes.length));
-    case 3: { // drop a slice
+    case 3: {
+      // drop a slice
       const at = pick(bytes.length);
       return new Uint8Array([...bytes.subarray(0, at), ...bytes.subarray(at + 1 + pick(64))]);
     }
-    case 4: { // duplicate a slice
+    case 4: {
+      // duplicate a slice
       const at = pick(bytes.length);
       return new Uint8Array([...bytes.subarray(0, at), ...bytes.subarray(at, at + 1 + pick(64)), ...bytes.subarray(at)]);
     }
-    default: { // safetensors: rewrite one number of the JSON header; zips: flip one byte
-      if (bytes[8] !== 0x7b) return (bytes[pick(bytes.length)] ^= 1 << pick(8)), bytes;
+    default: {
+      // safetensors: rewrite one number of the JSON header; zips: flip one byte
+      if (bytes[8] !== 0x7b) return ((bytes[pick(bytes.length)] ^= 1 << pick(8)), bytes);
       const n = new DataView(bytes.buffer).getUint32(0, true);
       const text = new TextDecoder().decode(bytes.subarray(8, 8 + n));
       const numbers = [...text.matchAll(/\d+/g)];
@@ -82,7 +87,7 @@ describe('fuzzing the readers with mutated valid files', () => {
         outcomes.rejected++;
       }
     }
-    if (process.env.FUZZ_DEBUG) console.log(cases, outcomes, [...messages].join("\n"));
+    if (process.env.FUZZ_DEBUG) console.log(cases, outcomes, [...messages].join('\n'));
     expect(cases).toBeGreaterThanOrEqual(2000);
     expect(outcomes.rejected).toBeGreaterThan(cases / 4);
     // Many different checks fired, not one catch-all.

@@ -12,9 +12,19 @@ const b7 = {
   num_classes: 1000,
   num_features: 2560,
   pretrained_cfg: {
-    tag: 'ns_jft_in1k', custom_load: false, input_size: [3, 600, 600], fixed_input_size: false, interpolation: 'bicubic',
-    crop_pct: 0.949, crop_mode: 'center', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], num_classes: 1000,
-    pool_size: [19, 19], first_conv: 'conv_stem', classifier: 'classifier',
+    tag: 'ns_jft_in1k',
+    custom_load: false,
+    input_size: [3, 600, 600],
+    fixed_input_size: false,
+    interpolation: 'bicubic',
+    crop_pct: 0.949,
+    crop_mode: 'center',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    num_classes: 1000,
+    pool_size: [19, 19],
+    first_conv: 'conv_stem',
+    classifier: 'classifier',
   },
 };
 const withCfg = (patch: Record<string, unknown>) => ({ ...b7, pretrained_cfg: { ...b7.pretrained_cfg, ...patch } });
@@ -22,7 +32,9 @@ const withCfg = (patch: Record<string, unknown>) => ({ ...b7, pretrained_cfg: { 
 describe('Hugging Face timm folders', () => {
   it("gives timm's eval transforms: resize ⌊600 / 0.949⌋ = 632, centre crop 600, bicubic", () => {
     expect(parseHubConfig(b7)).toEqual({
-      architecture: 'tf_efficientnet_b7', tag: 'ns_jft_in1k', numClasses: 1000,
+      architecture: 'tf_efficientnet_b7',
+      tag: 'ns_jft_in1k',
+      numClasses: 1000,
       transforms: { resizeSize: 632, cropSize: 600, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
     });
     // timm's defaults when the config leaves them out: crop_pct 0.875, bilinear.
@@ -48,6 +60,8 @@ describe('Hugging Face timm folders', () => {
     await expect(readHubConfig(folder)).rejects.toThrow(/config.json: not valid JSON/);
     writeFileSync(join(folder, 'config.json'), JSON.stringify(b7));
     await expect(loadHubFolder(new TinyNet(), folder)).rejects.toThrow(OptionError);
-    await expect(loadHubFolder(new TinyNet(), folder)).rejects.toThrow(/no weights file: expected one of model.safetensors, pytorch_model.bin/);
+    await expect(loadHubFolder(new TinyNet(), folder)).rejects.toThrow(
+      /no weights file: expected one of model.safetensors, pytorch_model.bin/,
+    );
   });
 });

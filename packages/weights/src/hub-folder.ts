@@ -43,7 +43,10 @@ async function readText(location: string): Promise<string | undefined> {
 async function exists(location: string): Promise<boolean> {
   if (isUrl(location)) return (await fetch(location, { method: 'HEAD' }).catch(() => undefined))?.ok ?? false;
   const { access } = await import('node:fs/promises');
-  return access(location).then(() => true, () => false);
+  return access(location).then(
+    () => true,
+    () => false,
+  );
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -51,29 +54,39 @@ const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v)
 
 /** Reads timm's `config.json` (its `pretrained_cfg` included) into the model name and eval transforms. */
 export function parseHubConfig(json: unknown, where = 'config.json'): HubConfig {
-  if (typeof json !== 'object' || json === null) throw new FormatError(where, `expected a JSON object, got ${json === null ? 'null' : typeof json}`);
+  if (typeof json !== 'object' || json === null)
+    throw new FormatError(where, `expected a JSON object, got ${json === null ? 'null' : typeof json}`);
   const config = json as Record<string, unknown>;
   const cfg = config.pretrained_cfg as Record<string, unknown> | undefined;
-  if (typeof config.architecture !== 'string') throw new FormatError(`${where}: architecture`, `expected timm's model name, got ${JSON.stringify(config.architecture)}`);
+  if (typeof config.architecture !== 'string')
+    throw new FormatError(`${where}: architecture`, `expected timm's model name, got ${JSON.stringify(config.architecture)}`);
   if (typeof cfg !== 'object' || cfg === null) throw new FormatError(`${where}: pretrained_cfg`, 'missing: not a timm model folder');
   const inputSize = cfg.input_size;
   if (!Array.isArray(inputSize) || inputSize.length !== 3 || !inputSize.every((v) => Number.isInteger(v) && v > 0)) {
     throw new FormatError(`${where}: pretrained_cfg.input_size`, `expected [channels, height, width], got ${JSON.stringify(inputSize)}`);
   }
   const cropPct = cfg.crop_pct ?? 0.875;
-  if (!isNumber(cropPct) || cropPct <= 0 || cropPct > 1) throw new FormatError(`${where}: pretrained_cfg.crop_pct`, `expected a number in (0, 1], got ${JSON.stringify(cropPct)}`);
+  if (!isNumber(cropPct) || cropPct <= 0 || cropPct > 1)
+    throw new FormatError(`${where}: pretrained_cfg.crop_pct`, `expected a number in (0, 1], got ${JSON.stringify(cropPct)}`);
   const cropMode = cfg.crop_mode ?? 'center';
-  if (cropMode !== 'center') throw new FormatError(`${where}: pretrained_cfg.crop_mode`, `only 'center' is supported, got ${JSON.stringify(cropMode)}`);
+  if (cropMode !== 'center')
+    throw new FormatError(`${where}: pretrained_cfg.crop_mode`, `only 'center' is supported, got ${JSON.stringify(cropMode)}`);
   const interpolation = cfg.interpolation ?? 'bilinear';
   if (interpolation !== 'bilinear' && interpolation !== 'bicubic') {
-    throw new FormatError(`${where}: pretrained_cfg.interpolation`, `expected 'bilinear' or 'bicubic', got ${JSON.stringify(interpolation)}`);
+    throw new FormatError(
+      `${where}: pretrained_cfg.interpolation`,
+      `expected 'bilinear' or 'bicubic', got ${JSON.stringify(interpolation)}`,
+    );
   }
   const { mean, std } = cfg;
-  if (!isTriple(mean) || !isTriple(std)) throw new FormatError(`${where}: pretrained_cfg.mean/std`, `expected 3 numbers each, got ${JSON.stringify({ mean, std })}`);
+  if (!isTriple(mean) || !isTriple(std))
+    throw new FormatError(`${where}: pretrained_cfg.mean/std`, `expected 3 numbers each, got ${JSON.stringify({ mean, std })}`);
   const numClasses = config.num_classes ?? cfg.num_classes;
-  if (!Number.isInteger(numClasses) || (numClasses as number) < 0) throw new FormatError(`${where}: num_classes`, `expected an integer, got ${JSON.stringify(numClasses)}`);
+  if (!Number.isInteger(numClasses) || (numClasses as number) < 0)
+    throw new FormatError(`${where}: num_classes`, `expected an integer, got ${JSON.stringify(numClasses)}`);
   const [, height, width] = inputSize as number[];
-  if (height !== width) throw new FormatError(`${where}: pretrained_cfg.input_size`, `only square inputs are supported, got ${height}×${width}`);
+  if (height !== width)
+    throw new FormatError(`${where}: pretrained_cfg.input_size`, `only square inputs are supported, got ${height}×${width}`);
   const labelNames = Array.isArray(config.label_names) ? config.label_names.map(String) : undefined;
   return {
     architecture: config.architecture,
@@ -89,7 +102,11 @@ export function parseHubConfig(json: unknown, where = 'config.json'): HubConfig 
 export async function readHubConfig(folder: string): Promise<HubConfig> {
   const path = join(folder, 'config.json');
   const text = await readText(path);
-  if (text === undefined) throw new OptionError(`readHubConfig: ${folder}`, 'no config.json there: expected a Hugging Face timm folder (config.json and model.safetensors)');
+  if (text === undefined)
+    throw new OptionError(
+      `readHubConfig: ${folder}`,
+      'no config.json there: expected a Hugging Face timm folder (config.json and model.safetensors)',
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -104,7 +121,11 @@ export async function readHubConfig(folder: string): Promise<HubConfig> {
  * `pytorch_model.bin`) — into a model built with timm's names, and returns the folder's config
  * with the eval transforms its `pretrained_cfg` gives, as `timm.create_model('hf-hub:…')` does.
  */
-export async function loadHubFolder(model: Module, folder: string, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult & { config: HubConfig }> {
+export async function loadHubFolder(
+  model: Module,
+  folder: string,
+  options: LoadWeightsOptions = {},
+): Promise<LoadWeightsResult & { config: HubConfig }> {
   const config = await readHubConfig(folder);
   for (const file of WEIGHT_FILES) {
     const path = join(folder, file);

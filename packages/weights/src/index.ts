@@ -11,7 +11,15 @@ export { fetchWeights, type FetchProgress, type FetchWeightsOptions } from './fe
 export { defaultCacheDir, directoryCache, cacheStorage, type WeightsCache } from './cache';
 export { sha256Hex, hashPrefixFromFileName } from './sha256';
 export { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
-export { loadWeights, applyWeights, type ApplyWeightsOptions, type LoadWeightsOptions, type LoadWeightsResult, type LoadProgress, type KeyPattern } from './load-weights';
+export {
+  loadWeights,
+  applyWeights,
+  type ApplyWeightsOptions,
+  type LoadWeightsOptions,
+  type LoadWeightsResult,
+  type LoadProgress,
+  type KeyPattern,
+} from './load-weights';
 export { inspectWeights, convertPthToSafetensors, type WeightsInspection } from './inspect';
 export { saveWeights, type SaveWeightsOptions } from './save-weights';
 export { loadHubFolder, parseHubConfig, readHubConfig, type HubConfig } from './hub-folder';

@@ -26,7 +26,12 @@ export function inspectWeights(input: ArrayBuffer | ArrayBufferView, options: { 
     }
     const { weights } = planTfjsManifest(json, name);
     const tensors = weights.map((w) => ({ key: w.key, dtype: w.stored, shape: w.shape }));
-    return { format: 'tfjs-manifest', metadata: {}, tensors, totalBytes: tensors.reduce((n, t) => n + numel(t.shape) * ITEM_SIZE[t.dtype], 0) };
+    return {
+      format: 'tfjs-manifest',
+      metadata: {},
+      tensors,
+      totalBytes: tensors.reduce((n, t) => n + numel(t.shape) * ITEM_SIZE[t.dtype], 0),
+    };
   }
   const file = parseWeights(bytes, { name });
   return {
@@ -41,7 +46,10 @@ export function inspectWeights(input: ArrayBuffer | ArrayBufferView, options: { 
  * Re-encodes a torch.save checkpoint as safetensors (`convkit convert`): same keys, dtypes and
  * PyTorch layout, strided views made contiguous — the file needs no pickle to read afterwards.
  */
-export function convertPthToSafetensors(input: ArrayBuffer | ArrayBufferView, options: { name?: string; metadata?: Record<string, string> } = {}): Uint8Array {
+export function convertPthToSafetensors(
+  input: ArrayBuffer | ArrayBufferView,
+  options: { name?: string; metadata?: Record<string, string> } = {},
+): Uint8Array {
   const file = parseWeights(input, { name: options.name ?? 'checkpoint.pth' });
   if (file.format !== 'pth') throw new FormatError(file.name, `expected a torch.save checkpoint, got ${file.format}`);
   const entries = file.tensors.map((t) => ({ key: t.key, dtype: t.dtype, shape: t.shape, bytes: t.bytes() }));

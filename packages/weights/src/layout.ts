@@ -40,7 +40,10 @@ export function convertedShape(shape: readonly number[], c: Conversion): number[
  * is (it was already in tfjs layout). The file's layout breaks ties for square shapes.
  */
 export function chooseConversion(
-  shape: readonly number[], target: readonly number[], layout: Layout, flattened?: FlattenedInput,
+  shape: readonly number[],
+  target: readonly number[],
+  layout: Layout,
+  flattened?: FlattenedInput,
 ): Conversion {
   if (layout === 'tfjs') return { kind: 'as-is' };
   const c = conversionByRank(shape.length, shape[1], flattened);
@@ -52,7 +55,9 @@ export function chooseConversion(
 function conversionByRank(rank: number, inFeatures: number, f?: FlattenedInput): Conversion {
   if (rank === 4) return { kind: 'conv' };
   if (rank !== 2) return { kind: 'as-is' };
-  return f && f.height * f.width * f.channels === inFeatures && (f.height > 1 || f.width > 1) ? { kind: 'linear-chw', flattened: f } : { kind: 'linear' };
+  return f && f.height * f.width * f.channels === inFeatures && (f.height > 1 || f.width > 1)
+    ? { kind: 'linear-chw', flattened: f }
+    : { kind: 'linear' };
 }
 
 /**

@@ -11,7 +11,9 @@ import { parseWeights } from './parse';
 import { writeSafetensors } from './safetensors-write';
 import { saveWeights } from './save-weights';
 
-const ref = readJson<{ input: EncodedTensor; output: EncodedTensor; tensors: Record<string, EncodedTensor> }>(new URL('./__fixtures__/tiny-net.json', import.meta.url));
+const ref = readJson<{ input: EncodedTensor; output: EncodedTensor; tensors: Record<string, EncodedTensor> }>(
+  new URL('./__fixtures__/tiny-net.json', import.meta.url),
+);
 
 let before = 0;
 let models: { dispose(): void }[] = [];
@@ -57,11 +59,14 @@ describe('loadWeights', () => {
     expectPyTorchOutput(model);
   });
 
-  it.each(['tiny-net-nested.pth', 'tiny-net-dp.pth', 'tiny-net-deflated.pth', 'tiny-net.safetensors'])('loads %s the same way', async (name) => {
-    const model = tinyNet();
-    await loadWeights(model, fixture(name));
-    expectTensors(model);
-  });
+  it.each(['tiny-net-nested.pth', 'tiny-net-dp.pth', 'tiny-net-deflated.pth', 'tiny-net.safetensors'])(
+    'loads %s the same way',
+    async (name) => {
+      const model = tinyNet();
+      await loadWeights(model, fixture(name));
+      expectTensors(model);
+    },
+  );
 
   it('takes convkit-written tfjs-layout safetensors (layout metadata) as is, from a path, a Blob and an ArrayBuffer', async () => {
     const source = tinyNet();
@@ -105,13 +110,20 @@ describe('loadWeights', () => {
       { key: 'fc.bias', expected: [7], actual: [5] },
     ]);
     // Nothing was written.
-    expect(model.stateDict()['conv1.weight'].dataSync().every((v) => v === 0)).toBe(true);
+    expect(
+      model
+        .stateDict()
+        ['conv1.weight'].dataSync()
+        .every((v) => v === 0),
+    ).toBe(true);
   });
 
   it('rejects a checkpoint of another architecture', async () => {
     const model = new OtherNet();
     models.push(model);
-    await expect(loadWeights(model, fixture('tiny-net.pth'))).rejects.toThrow(/missing keys \(3\): features.weight, classifier.weight, classifier.bias/);
+    await expect(loadWeights(model, fixture('tiny-net.pth'))).rejects.toThrow(
+      /missing keys \(3\): features.weight, classifier.weight, classifier.bias/,
+    );
   });
 
   it('loads a different head size only when asked, and says what it skipped', async () => {
@@ -119,7 +131,12 @@ describe('loadWeights', () => {
     await expect(loadWeights(model, fixture('tiny-net.pth'))).rejects.toThrow(StateDictError);
     const result = await loadWeights(model, fixture('tiny-net.pth'), { allowHeadMismatch: ['fc'] });
     expect(result.skipped.map((s) => s.key)).toEqual(['fc.weight', 'fc.bias']);
-    expect(model.stateDict()['fc.weight'].dataSync().every((v) => v === 0)).toBe(true);
+    expect(
+      model
+        .stateDict()
+        ['fc.weight'].dataSync()
+        .every((v) => v === 0),
+    ).toBe(true);
     expectClose(model.stateDict()['conv1.weight'], ref.tensors['conv1.weight'], { rtol: 1e-6, atol: 1e-9 });
   });
 
@@ -156,11 +173,21 @@ describe('loadWeights', () => {
     const quantized = new Uint8Array([0, 1, 255]); // scale 0.5, min -1 → [-1, -0.5, 126.5]
     const manifest = {
       weightsManifest: [
-        { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: [{ name: 'conv1.weight', shape: [3, 3, 3, 4], dtype: 'float32' }, { name: 'conv1.bias', shape: [4], dtype: 'float32' }] },
+        {
+          paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'],
+          weights: [
+            { name: 'conv1.weight', shape: [3, 3, 3, 4], dtype: 'float32' },
+            { name: 'conv1.bias', shape: [4], dtype: 'float32' },
+          ],
+        },
         { paths: ['q.bin'], weights: [{ name: 'q', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } }] },
       ],
     };
-    const shards: Record<string, Uint8Array> = { 'group1-shard1of2.bin': f32.slice(0, 100), 'group1-shard2of2.bin': f32.slice(100), 'q.bin': quantized };
+    const shards: Record<string, Uint8Array> = {
+      'group1-shard1of2.bin': f32.slice(0, 100),
+      'group1-shard2of2.bin': f32.slice(100),
+      'q.bin': quantized,
+    };
     const dir = mkdtempSync(join(tmpdir(), 'convkit-m-'));
     writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
     for (const [k, v] of Object.entries(shards)) writeFileSync(join(dir, k), v);
@@ -172,14 +199,19 @@ describe('loadWeights', () => {
     const { parseTfjsManifest } = await import('./tfjs-manifest');
     const file = await parseTfjsManifest(manifest, async (p) => shards[p]);
     expect(Array.from(file.tensors[2].read())).toEqual([-1, -0.5, 126.5]);
-    await expect(parseTfjsManifest(manifest, async (p) => shards[p].subarray(0, 10))).rejects.toThrow(/shards hold \d+ bytes, the weights need/);
+    await expect(parseTfjsManifest(manifest, async (p) => shards[p].subarray(0, 10))).rejects.toThrow(
+      /shards hold \d+ bytes, the weights need/,
+    );
     await expect(loadWeights(tinyNet(), new TextEncoder().encode(JSON.stringify(manifest)))).rejects.toThrow(/pass loadShard/);
   });
 
   it('decides square weights by the file layout: PyTorch files are transposed, convkit files taken as is', () => {
     const model = new Leaf({ weight: [2, 2] });
     models.push(model);
-    const w = tf.tensor([[1, 2], [3, 4]]);
+    const w = tf.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     applyWeights(model, parseWeights(writeSafetensors({ weight: w })));
     expect(Array.from(model.stateDict().weight.dataSync())).toEqual([1, 3, 2, 4]);
     applyWeights(model, parseWeights(writeSafetensors({ weight: w }, { metadata: { format: 'convkit', layout: 'tfjs' } })));

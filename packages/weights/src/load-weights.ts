@@ -8,9 +8,7 @@ import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
 
 export type KeyPattern = string | RegExp;
 
-export type LoadProgress =
-  | ({ phase: 'download' } & FetchProgress)
-  | { phase: 'load'; loaded: number; total: number; key: string };
+export type LoadProgress = ({ phase: 'download' } & FetchProgress) | { phase: 'load'; loaded: number; total: number; key: string };
 
 export interface LoadWeightsOptions extends Omit<OpenWeightsOptions, 'onProgress'> {
   /** Report missing and unexpected keys as errors (default true). Shape mismatches always are. */
@@ -100,7 +98,11 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
   // PyTorch's BatchNorm accepts checkpoints from before num_batches_tracked existed; so do we.
   const required = missing.filter((k) => !k.endsWith('num_batches_tracked'));
   if (mismatched.length || (strict && (required.length || unexpected.length))) {
-    throw new StateDictError(`loadWeights(${file.name})`, { missing: strict ? required : [], unexpected: strict ? unexpected : [], mismatched });
+    throw new StateDictError(`loadWeights(${file.name})`, {
+      missing: strict ? required : [],
+      unexpected: strict ? unexpected : [],
+      mismatched,
+    });
   }
 
   let batch: Record<string, tf.Tensor> = {};
@@ -117,7 +119,11 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
   try {
     plan.forEach(({ key, tensor, conversion }, i) => {
       // convertValues always copies: a module must never alias the caller's buffer.
-      batch[key] = tf.tensor(convertValues(tensor.read(), tensor.shape, conversion), convertedShape(tensor.shape, conversion), tfjsDType(tensor.dtype));
+      batch[key] = tf.tensor(
+        convertValues(tensor.read(), tensor.shape, conversion),
+        convertedShape(tensor.shape, conversion),
+        tfjsDType(tensor.dtype),
+      );
       batchBytes += batch[key].size * 4;
       if (batchBytes >= BATCH_BYTES) flush();
       onProgress?.({ phase: 'load', loaded: i + 1, total: plan.length, key });

@@ -33,7 +33,13 @@ export function parseWeights(input: ArrayBuffer | ArrayBufferView, options: { na
     throw new FormatError(name, 'this is a JSON file (a tfjs model.json?): read it with parseTfjsManifest(json, loadShard) or loadWeights');
   }
   if (bytes[0] === 0x80 && bytes.byteLength > 1 && bytes[1] <= 5) {
-    throw new FormatError(`${name}@0`, 'a bare pickle (legacy torch.save format before PyTorch 1.6) is not supported: re-save it with a recent torch.save');
+    throw new FormatError(
+      `${name}@0`,
+      'a bare pickle (legacy torch.save format before PyTorch 1.6) is not supported: re-save it with a recent torch.save',
+    );
   }
-  throw new FormatError(`${name}@0`, `unknown weights format (first bytes ${describe(bytes)}); expected safetensors, a torch.save zip (.pth) or a tfjs model.json`);
+  throw new FormatError(
+    `${name}@0`,
+    `unknown weights format (first bytes ${describe(bytes)}); expected safetensors, a torch.save zip (.pth) or a tfjs model.json`,
+  );
 }

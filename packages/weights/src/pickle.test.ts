@@ -33,7 +33,11 @@ describe('restricted unpickler', () => {
     // {'a': [1, 300, -1, 2**40, -256], 'b': (1.5, None, True), 'c': <memo of the list>}
     const bytes = pk(
       '\x80\x02}q\x00(X\x01\x00\x00\x00a]q\x01(K\x01M\x2c\x01J\xff\xff\xff\xff\x8a\x06\x00\x00\x00\x00\x00\x01\x8a\x02\x00\xffe',
-      '\x8c\x01b', 'G', [0x3f, 0xf8, 0, 0, 0, 0, 0, 0], 'N\x88\x87', '\x8c\x01ch\x01u.',
+      '\x8c\x01b',
+      'G',
+      [0x3f, 0xf8, 0, 0, 0, 0, 0, 0],
+      'N\x88\x87',
+      '\x8c\x01ch\x01u.',
     );
     const result = unpickle(bytes, options) as Map<string, unknown>;
     expect(result.get('a')).toEqual([1, 300, -1, 2 ** 40, -256]);

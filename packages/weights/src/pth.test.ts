@@ -10,7 +10,9 @@ import { parseSafetensors } from './safetensors-read';
 
 type DtypeCase = { shape: number[]; data: number[]; dtype: string };
 const expected = readJson<Record<string, DtypeCase>>(new URL('./__fixtures__/dtypes.json', import.meta.url));
-const tinyNet = readJson<{ tensors: Record<string, unknown>; pytorchShapes: Record<string, number[]> }>(new URL('./__fixtures__/tiny-net.json', import.meta.url));
+const tinyNet = readJson<{ tensors: Record<string, unknown>; pytorchShapes: Record<string, number[]> }>(
+  new URL('./__fixtures__/tiny-net.json', import.meta.url),
+);
 
 function values(file: ReturnType<typeof parsePth>): Record<string, { shape: number[]; data: number[] }> {
   return Object.fromEntries(file.tensors.map((t) => [t.key, { shape: t.shape, data: Array.from(t.read()) }]));
@@ -58,7 +60,11 @@ describe('torch.save (.pth) reading', () => {
   });
 
   it('refuses malicious pickles (os.system, builtins.eval) naming the global, without running anything', () => {
-    expectFormatError(() => parsePth(fixture('malicious-system.pth'), 'malicious-system.pth'), "'posix.system'", 'malicious-system.pth: malicious-system/data.pkl@');
+    expectFormatError(
+      () => parsePth(fixture('malicious-system.pth'), 'malicious-system.pth'),
+      "'posix.system'",
+      'malicious-system.pth: malicious-system/data.pkl@',
+    );
     // Protocol 2 spells builtins as Python 2's __builtin__.
     expectFormatError(() => parsePth(fixture('malicious-eval.pth')), "'__builtin__.eval'");
   });
@@ -79,7 +85,17 @@ describe('inspectWeights and convertPthToSafetensors', () => {
     expect(info.format).toBe('pth');
     expect(info.tensors.find((t) => t.key === 'transposed')).toEqual({ key: 'transposed', dtype: 'F32', shape: [6, 4] });
     expect(info.tensors.find((t) => t.key === 'f16')).toEqual({ key: 'f16', dtype: 'F16', shape: [2, 2] });
-    const sizes: Record<string, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };
+    const sizes: Record<string, number> = {
+      float32: 4,
+      float16: 2,
+      bfloat16: 2,
+      float64: 8,
+      int64: 8,
+      int32: 4,
+      uint8: 1,
+      int8: 1,
+      bool: 1,
+    };
     const bytes = Object.values(expected).reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1) * sizes[e.dtype], 0);
     expect(info.totalBytes).toBe(bytes);
     expect(inspectWeights(fixture('dtypes.safetensors')).totalBytes).toBe(bytes);

@@ -5,8 +5,16 @@ import { asBytes, numel, type RawTensor, type WeightFile } from './weight-file';
 import { readZip } from './zip';
 
 const STORAGE_TYPES: Record<string, SourceDType> = {
-  FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64',
-  LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
+  FloatStorage: 'F32',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  DoubleStorage: 'F64',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
 };
 
 class StorageType {
@@ -14,11 +22,21 @@ class StorageType {
 }
 
 class Storage {
-  constructor(readonly key: string, readonly dtype: SourceDType, readonly numel: number, readonly bytes: Uint8Array) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: SourceDType,
+    readonly numel: number,
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
 class TensorRef {
-  constructor(readonly storage: Storage, readonly offset: number, readonly shape: number[], readonly strides: number[]) {}
+  constructor(
+    readonly storage: Storage,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly strides: number[],
+  ) {}
 }
 
 // Expanded tensors (stride 0) may legitimately hold more elements than their storage; this caps
@@ -48,9 +66,13 @@ function rebuildTensor(args: unknown[], where: string): TensorRef {
   if (count > 0) {
     const last = shape.reduce((acc, d, i) => acc + (d - 1) * strides[i], offset as number);
     if (last >= storage.numel) {
-      throw new FormatError(where, `view (offset ${offset}, size [${shape}], stride [${strides}]) reaches element ${last} of storage ${storage.key} holding ${storage.numel}`);
+      throw new FormatError(
+        where,
+        `view (offset ${offset}, size [${shape}], stride [${strides}]) reaches element ${last} of storage ${storage.key} holding ${storage.numel}`,
+      );
     }
-    if (count > storage.numel && count > MAX_EXPANDED_ELEMENTS) throw new FormatError(where, `${count} elements from a storage of ${storage.numel}`);
+    if (count > storage.numel && count > MAX_EXPANDED_ELEMENTS)
+      throw new FormatError(where, `${count} elements from a storage of ${storage.numel}`);
   }
   return new TensorRef(storage, offset as number, shape, strides);
 }
@@ -68,7 +90,10 @@ export function allowedGlobal(module: string, name: string, where: string): unkn
   }
   if (module === 'torch' && name === 'Size') return fn(qualified, ([dims]) => dims);
   if (module === 'torch' && Object.prototype.hasOwnProperty.call(STORAGE_TYPES, name)) return new StorageType(STORAGE_TYPES[name]);
-  throw new FormatError(where, `refusing to load global '${qualified}': only tensor-rebuilding globals are allowed (this file may be malicious, or a whole pickled model: save model.state_dict() instead)`);
+  throw new FormatError(
+    where,
+    `refusing to load global '${qualified}': only tensor-rebuilding globals are allowed (this file may be malicious, or a whole pickled model: save model.state_dict() instead)`,
+  );
 }
 
 /**
@@ -79,7 +104,11 @@ export function parsePth(input: ArrayBuffer | ArrayBufferView, name = 'checkpoin
   const bytes = asBytes(input);
   const zip = readZip(bytes, name);
   const pickleName = [...zip.entries.keys()].find((k) => /^[^/]+\/data\.pkl$/.test(k));
-  if (!pickleName) throw new FormatError(name, `no <folder>/data.pkl in the zip: not a torch.save checkpoint (entries: ${[...zip.entries.keys()].slice(0, 8).join(', ')})`);
+  if (!pickleName)
+    throw new FormatError(
+      name,
+      `no <folder>/data.pkl in the zip: not a torch.save checkpoint (entries: ${[...zip.entries.keys()].slice(0, 8).join(', ')})`,
+    );
   const folder = pickleName.slice(0, -'data.pkl'.length);
   const order = zip.entries.has(`${folder}byteorder`) ? new TextDecoder().decode(zip.read(`${folder}byteorder`)).trim() : 'little';
   if (order !== 'little' && order !== 'big') throw new FormatError(`${name}: ${folder}byteorder`, `unknown byte order '${order}'`);
@@ -88,16 +117,27 @@ export function parsePth(input: ArrayBuffer | ArrayBufferView, name = 'checkpoin
   const persistentLoad = (pid: unknown, where: string): Storage => {
     const items = pid instanceof PyTuple ? pid.items : [];
     const [kind, type, key, , count] = items;
-    if (kind !== 'storage' || !(type instanceof StorageType) || typeof key !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
+    if (
+      kind !== 'storage' ||
+      !(type instanceof StorageType) ||
+      typeof key !== 'string' ||
+      !Number.isSafeInteger(count) ||
+      (count as number) < 0
+    ) {
       throw new FormatError(where, 'persistent id is not a (storage, type, key, location, numel) tuple');
     }
     const known = storages.get(key);
     if (known) return known;
     const entry = `${folder}data/${key}`;
-    if (!zip.entries.has(entry)) throw new FormatError(`${name}: ${entry}`, `storage ${key} is referenced by the pickle but missing from the archive`);
+    if (!zip.entries.has(entry))
+      throw new FormatError(`${name}: ${entry}`, `storage ${key} is referenced by the pickle but missing from the archive`);
     const data = zip.read(entry);
     const needed = (count as number) * ITEM_SIZE[type.dtype];
-    if (data.byteLength < needed) throw new FormatError(`${name}: ${entry}`, `storage holds ${data.byteLength} bytes, ${needed} needed for ${count} ${type.dtype} elements`);
+    if (data.byteLength < needed)
+      throw new FormatError(
+        `${name}: ${entry}`,
+        `storage holds ${data.byteLength} bytes, ${needed} needed for ${count} ${type.dtype} elements`,
+      );
     const storage = new Storage(key, type.dtype, count as number, data);
     storages.set(key, storage);
     return storage;
@@ -111,7 +151,10 @@ export function parsePth(input: ArrayBuffer | ArrayBufferView, name = 'checkpoin
     let gathered: Uint8Array | undefined;
     const bytesOf = () => (gathered ??= gatherStrided(storage.bytes, ITEM_SIZE[storage.dtype], offset, shape, strides, order === 'big'));
     return {
-      key, dtype: storage.dtype, shape, byteLength: numel(shape) * ITEM_SIZE[storage.dtype],
+      key,
+      dtype: storage.dtype,
+      shape,
+      byteLength: numel(shape) * ITEM_SIZE[storage.dtype],
       bytes: bytesOf,
       read: () => decodeValues(bytesOf(), storage.dtype, where),
     };
@@ -132,7 +175,10 @@ function findStateDict(root: unknown, name: string, depth = 0): Map<string, Tens
       for (const key of NESTED_KEYS) if (root.get(key) instanceof Map) return findStateDict(root.get(key), name, depth + 1);
     }
     const keys = [...root.keys()].filter((k) => typeof k === 'string').slice(0, 10);
-    throw new FormatError(name, `no tensors found: top-level keys are [${keys.join(', ')}] (looked for a state dict, or one under ${NESTED_KEYS.join('/')})`);
+    throw new FormatError(
+      name,
+      `no tensors found: top-level keys are [${keys.join(', ')}] (looked for a state dict, or one under ${NESTED_KEYS.join('/')})`,
+    );
   }
   throw new FormatError(name, 'the checkpoint is not a dict of tensors (a state_dict)');
 }

@@ -13,11 +13,15 @@ const MAX_HEADER = 100_000_000;
  */
 export function parseSafetensors(input: ArrayBuffer | ArrayBufferView, name = 'safetensors'): WeightFile {
   const bytes = asBytes(input);
-  if (bytes.byteLength < 8) throw new FormatError(`${name}@0`, `truncated: ${bytes.byteLength} bytes, a safetensors file starts with an 8-byte header length`);
+  if (bytes.byteLength < 8)
+    throw new FormatError(`${name}@0`, `truncated: ${bytes.byteLength} bytes, a safetensors file starts with an 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
   if (headerLength > bytes.byteLength - 8 || headerLength > MAX_HEADER) {
-    throw new FormatError(`${name}@0`, `header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it (truncated file or not safetensors)`);
+    throw new FormatError(
+      `${name}@0`,
+      `header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it (truncated file or not safetensors)`,
+    );
   }
   let header: unknown;
   try {
@@ -37,25 +41,40 @@ export function parseSafetensors(input: ArrayBuffer | ArrayBufferView, name = 's
     if (key === '__metadata__') continue;
     const where = `${name}: ${key}`;
     const { dtype, shape, data_offsets: offsets } = (info ?? {}) as Record<string, unknown>;
-    if (!isSourceDType(dtype)) throw new FormatError(where, `unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(ITEM_SIZE).join(', ')}`);
+    if (!isSourceDType(dtype))
+      throw new FormatError(where, `unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(ITEM_SIZE).join(', ')}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new FormatError(where, `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
       throw new FormatError(where, `data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (end > data.byteLength) {
-      throw new FormatError(`${where}@${dataStart + begin}`, `data [${begin}, ${end}) lies outside the ${data.byteLength} data bytes of the file`);
+      throw new FormatError(
+        `${where}@${dataStart + begin}`,
+        `data [${begin}, ${end}) lies outside the ${data.byteLength} data bytes of the file`,
+      );
     }
     const expected = numel(shape) * ITEM_SIZE[dtype];
     if (end - begin !== expected) {
-      throw new FormatError(`${where}@${dataStart + begin}`, `${end - begin} bytes for ${dtype} shape [${shape.join(',')}], which needs ${expected}`);
+      throw new FormatError(
+        `${where}@${dataStart + begin}`,
+        `${end - begin} bytes for ${dtype} shape [${shape.join(',')}], which needs ${expected}`,
+      );
     }
     ranges.push([begin, end, key]);
     const slice = data.subarray(begin, end);
     tensors.push({
-      key, dtype, shape: [...shape], byteLength: expected,
+      key,
+      dtype,
+      shape: [...shape],
+      byteLength: expected,
       bytes: () => slice,
       read: () => decodeValues(slice, dtype, where),
     });
@@ -88,7 +107,10 @@ function checkOverlap(ranges: [number, number, string][], name: string, dataStar
  * Reads a safetensors file into tfjs tensors (float32 or int32). The caller owns and disposes them.
  * Aligned F32/I32 tensors share memory with `input`: don't mutate it while they are in use.
  */
-export function readSafetensors(input: ArrayBuffer | ArrayBufferView, name?: string): { tensors: Record<string, tf.Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(
+  input: ArrayBuffer | ArrayBufferView,
+  name?: string,
+): { tensors: Record<string, tf.Tensor>; metadata: Record<string, string> } {
   const file = parseSafetensors(input, name);
   const tensors: Record<string, tf.Tensor> = {};
   try {

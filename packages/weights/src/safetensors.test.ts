@@ -69,13 +69,24 @@ describe('safetensors reading', () => {
     expectFormatError(() => parseSafetensors(craft('[1,2]')), 'must be a JSON object');
     expectFormatError(() => parseSafetensors(craft('{}', new Uint8Array(0), 1000)), 'header length 1000 exceeds');
     const f32 = { dtype: 'F32', shape: [2] };
-    expectFormatError(() => parseSafetensors(craft({ a: { ...f32, data_offsets: [0, 8] } }, new Uint8Array(4))), 'a@', 'outside the 4 data bytes');
-    expectFormatError(() => parseSafetensors(craft({ a: { ...f32, data_offsets: [0, 4] } }, new Uint8Array(8))), '4 bytes for F32 shape [2], which needs 8');
+    expectFormatError(
+      () => parseSafetensors(craft({ a: { ...f32, data_offsets: [0, 8] } }, new Uint8Array(4))),
+      'a@',
+      'outside the 4 data bytes',
+    );
+    expectFormatError(
+      () => parseSafetensors(craft({ a: { ...f32, data_offsets: [0, 4] } }, new Uint8Array(8))),
+      '4 bytes for F32 shape [2], which needs 8',
+    );
     expectFormatError(
       () => parseSafetensors(craft({ a: { ...f32, data_offsets: [0, 8] }, b: { ...f32, data_offsets: [4, 12] } }, new Uint8Array(12))),
-      'b@', 'overlaps tensor a',
+      'b@',
+      'overlaps tensor a',
     );
-    expectFormatError(() => parseSafetensors(craft({ a: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))), 'unknown dtype "F8_E4M3"');
+    expectFormatError(
+      () => parseSafetensors(craft({ a: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))),
+      'unknown dtype "F8_E4M3"',
+    );
     expectFormatError(() => parseSafetensors(craft({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } })), 'shape must be');
     expectFormatError(() => parseSafetensors(craft({ __metadata__: { n: 3 } })), '__metadata__');
   });
@@ -90,7 +101,9 @@ describe('safetensors writing', () => {
       const headerLength = new DataView(bytes.buffer).getUint32(0, true);
       expect(headerLength % 8).toBe(0);
       const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
-      expect(text.trimEnd()).toBe('{"__metadata__":{"format":"convkit"},"a":{"dtype":"I32","shape":[1,3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}');
+      expect(text.trimEnd()).toBe(
+        '{"__metadata__":{"format":"convkit"},"a":{"dtype":"I32","shape":[1,3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}',
+      );
       expect(Array.from(new Float32Array(bytes.slice(8 + headerLength + 12).buffer))).toEqual([1.5, -2]);
       const back = readSafetensors(bytes);
       expect(Array.from(back.tensors.a.dataSync())).toEqual([1, 2, 3]);
@@ -104,7 +117,15 @@ describe('safetensors writing', () => {
   it.skipIf(!hasTorch)('is read back by Python (struct + json + torch.frombuffer, as the safetensors format specifies)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'convkit-st-'));
     const path = join(dir, 'out.safetensors');
-    const tensors = { 'layer.weight': tf.tensor([[0.25, -1], [3, 4e-3], [5, 6]]), count: tf.scalar(7, 'int32'), mask: tf.tensor([true, false, true], [3], 'bool') };
+    const tensors = {
+      'layer.weight': tf.tensor([
+        [0.25, -1],
+        [3, 4e-3],
+        [5, 6],
+      ]),
+      count: tf.scalar(7, 'int32'),
+      mask: tf.tensor([true, false, true], [3], 'bool'),
+    };
     writeFileSync(path, writeSafetensors(tensors, { metadata: { format: 'pt' } }));
     tf.dispose(Object.values(tensors));
     const script = `

@@ -33,7 +33,8 @@ describe('saveWeights', () => {
       const bytes = saveWeights(source, { layout });
       const copy = new TinyNet();
       await loadWeights(copy, bytes);
-      for (const [key, t] of Object.entries(source.stateDict())) expect(Array.from(copy.stateDict()[key].dataSync()), key).toEqual(Array.from(t.dataSync()));
+      for (const [key, t] of Object.entries(source.stateDict()))
+        expect(Array.from(copy.stateDict()[key].dataSync()), key).toEqual(Array.from(t.dataSync()));
       copy.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -19,7 +19,8 @@ export interface SaveWeightsOptions {
  */
 export function saveWeights(model: Module, options: SaveWeightsOptions = {}): Uint8Array {
   const { layout = 'pytorch' } = options;
-  if (layout !== 'pytorch' && layout !== 'tfjs') throw new OptionError('saveWeights.layout', `must be 'pytorch' or 'tfjs', got '${layout}'`);
+  if (layout !== 'pytorch' && layout !== 'tfjs')
+    throw new OptionError('saveWeights.layout', `must be 'pytorch' or 'tfjs', got '${layout}'`);
   const metadata = { ...options.metadata, format: layout === 'pytorch' ? 'pt' : 'convkit', layout };
   if (layout === 'tfjs') return writeSafetensors(model.stateDict(), { metadata });
   const flattened = flattenedInputs(model);

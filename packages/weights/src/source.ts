@@ -31,7 +31,8 @@ export async function openWeights(source: WeightSource, options: OpenWeightsOpti
     throw new FormatError(options.name ?? name, `not valid JSON (${(cause as Error).message})`);
   }
   const shards = options.loadShard ?? loadShard;
-  if (!shards) throw new OptionError('loadWeights: loadShard', `${name} is a tfjs model.json given as bytes: pass loadShard(path) to read its shards`);
+  if (!shards)
+    throw new OptionError('loadWeights: loadShard', `${name} is a tfjs model.json given as bytes: pass loadShard(path) to read its shards`);
   return parseTfjsManifest(json, shards, options.name ?? name);
 }
 

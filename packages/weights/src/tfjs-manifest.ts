@@ -30,7 +30,10 @@ const QUANTIZED: Record<string, SourceDType> = { uint8: 'U8', uint16: 'I16', flo
  * hold the weights in order. Only the JSON is needed to list tensors (inspect); shards are loaded
  * by `readTfjsManifest`.
  */
-export function planTfjsManifest(json: unknown, name = 'model.json'): { groups: string[][]; weights: PlannedWeight[]; groupSizes: number[] } {
+export function planTfjsManifest(
+  json: unknown,
+  name = 'model.json',
+): { groups: string[][]; weights: PlannedWeight[]; groupSizes: number[] } {
   const manifest = (json as { weightsManifest?: unknown })?.weightsManifest;
   if (!Array.isArray(manifest)) throw new FormatError(name, 'no weightsManifest array: not a tfjs model.json');
   const groups: string[][] = [];

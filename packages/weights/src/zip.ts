@@ -71,14 +71,16 @@ export function readZip(bytes: Uint8Array, fileName: string): ZipArchive {
     const local = e.localOffset;
     if (u32(local) !== LOCAL) fail(local, `local header of ${name} has a bad signature`);
     const start = local + 30 + u16(local + 26) + u16(local + 28);
-    if (start + e.compressedSize > bytes.byteLength) fail(start, `data of ${name} (${e.compressedSize} bytes) runs past the end of the file`);
+    if (start + e.compressedSize > bytes.byteLength)
+      fail(start, `data of ${name} (${e.compressedSize} bytes) runs past the end of the file`);
     const raw = bytes.subarray(start, start + e.compressedSize);
     if (e.method === 0) {
       if (e.size !== e.compressedSize) fail(local, `stored entry ${name} declares ${e.size} bytes but holds ${e.compressedSize}`);
       return raw;
     }
     if (e.method !== 8) fail(local, `entry ${name} uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
-    if (e.size > e.compressedSize * MAX_INFLATE_RATIO + 1024) fail(local, `entry ${name} declares ${e.size} bytes, impossible from ${e.compressedSize} deflated bytes`);
+    if (e.size > e.compressedSize * MAX_INFLATE_RATIO + 1024)
+      fail(local, `entry ${name} declares ${e.size} bytes, impossible from ${e.compressedSize} deflated bytes`);
     let out: Uint8Array;
     try {
       out = inflateSync(raw, { out: new Uint8Array(e.size) });

@@ -51,7 +51,9 @@ export function run(cmd, args, { cwd = repoRoot, env, quiet = false, allowFail =
   if (!quiet && (r.stdout || r.stderr)) process.stdout.write(indent(`${r.stdout}${r.stderr}`));
   if ((r.status !== 0 || r.error) && !allowFail) {
     const why = result.timedOut ? `timed out after ${timeoutS} s` : r.error ? r.error.message : `exit ${r.status}`;
-    const err = new Error(`${cmd} ${args.join(' ')} (in ${cwd}): ${why}\n${quiet ? indent(`${result.stdout}${result.stderr}`.slice(-6000)) : ''}`);
+    const err = new Error(
+      `${cmd} ${args.join(' ')} (in ${cwd}): ${why}\n${quiet ? indent(`${result.stdout}${result.stderr}`.slice(-6000)) : ''}`,
+    );
     err.result = result;
     throw err;
   }

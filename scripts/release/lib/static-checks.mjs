@@ -12,7 +12,8 @@ export function manifestTargets(manifest) {
   const targets = [];
   const add = (where, value) => {
     if (typeof value === 'string' && value.startsWith('./')) targets.push({ where, path: value.slice(2) });
-    else if (typeof value === 'string' && !value.startsWith('#') && /\.(c|m)?js$|\.d\.(c|m)?ts$/.test(value)) targets.push({ where, path: value.replace(/^\.\//, '') });
+    else if (typeof value === 'string' && !value.startsWith('#') && /\.(c|m)?js$|\.d\.(c|m)?ts$/.test(value))
+      targets.push({ where, path: value.replace(/^\.\//, '') });
   };
   const walk = (where, node) => {
     if (node === null || node === undefined) return;
@@ -20,7 +21,8 @@ export function manifestTargets(manifest) {
     if (Array.isArray(node)) return node.forEach((n, i) => walk(`${where}[${i}]`, n));
     for (const [k, v] of Object.entries(node)) walk(/^[.#]/.test(k) ? `${where}[${JSON.stringify(k)}]` : `${where}.${k}`, v);
   };
-  for (const field of ['main', 'module', 'types', 'typings', 'browser']) if (typeof manifest[field] === 'string') add(field, manifest[field]);
+  for (const field of ['main', 'module', 'types', 'typings', 'browser'])
+    if (typeof manifest[field] === 'string') add(field, manifest[field]);
   if (typeof manifest.bin === 'string') add('bin', manifest.bin);
   else walk('bin', manifest.bin);
   walk('exports', manifest.exports);
@@ -79,7 +81,8 @@ export function staticChecks(dir, files) {
 
   for (const field of DEP_FIELDS) {
     for (const [dep, range] of Object.entries(manifest[field] ?? {})) {
-      if (/^(workspace|link|file|catalog):/.test(range)) errors.push(`packed ${field}.${dep} is still '${range}' (pack with pnpm so workspace ranges become versions)`);
+      if (/^(workspace|link|file|catalog):/.test(range))
+        errors.push(`packed ${field}.${dep} is still '${range}' (pack with pnpm so workspace ranges become versions)`);
     }
   }
 
@@ -90,7 +93,8 @@ export function staticChecks(dir, files) {
     } else if (!shipped.has(path)) errors.push(`${where} → ./${path} is not in the tarball`);
   }
   if (![...shipped].some((f) => /^readme(\.md)?$/i.test(f))) warnings.push('no README in the tarball');
-  if (![...shipped].some((f) => /^licen[sc]e/i.test(f))) warnings.push(`no LICENSE file in the tarball (license field: ${manifest.license ?? 'none'})`);
+  if (![...shipped].some((f) => /^licen[sc]e/i.test(f)))
+    warnings.push(`no LICENSE file in the tarball (license field: ${manifest.license ?? 'none'})`);
 
   const binTargets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
   for (const bin of binTargets) {
@@ -118,7 +122,9 @@ export function staticChecks(dir, files) {
     if (declared.has(name)) continue;
     const files = [...where].join(', ');
     const types = onlyDeclarations(files) ? ' (declaration files only: consumers without skipLibCheck get a type error)' : '';
-    errors.push(`imports '${name}' in ${files} but does not declare it in dependencies or peerDependencies${devOnly.has(name) ? ' (only in devDependencies)' : ''}${types}`);
+    errors.push(
+      `imports '${name}' in ${files} but does not declare it in dependencies or peerDependencies${devOnly.has(name) ? ' (only in devDependencies)' : ''}${types}`,
+    );
   }
   for (const name of Object.keys(manifest.dependencies ?? {})) {
     if (!used.has(name)) warnings.push(`declares dependency '${name}' but no shipped file imports it`);

@@ -8,6 +8,8 @@ const require = createRequire(join(process.cwd(), 'package.json'));
 const out = {};
 for (const id of specifiers) {
   const ns = mode === 'cjs' ? require(id) : await import(id);
-  out[id] = Object.keys(ns).filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports').sort();
+  out[id] = Object.keys(ns)
+    .filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports')
+    .sort();
 }
 console.log(JSON.stringify(out));

@@ -9,7 +9,10 @@ export default async function ({ load, assert }) {
   bn.train();
   bn.forward(x);
   const mean = bn.stateDict().running_mean.dataSync();
-  assert.ok(mean.some((v) => v !== 0), 'running_mean updated in train mode');
+  assert.ok(
+    mean.some((v) => v !== 0),
+    'running_mean updated in train mode',
+  );
   const drop = new Dropout(0.5).eval();
   assert.deepEqual(Array.from(drop.forward(x).dataSync()), Array.from(x.dataSync()));
   return 'BatchNorm2d running stats, Dropout eval identity';

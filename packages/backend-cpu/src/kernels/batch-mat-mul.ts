@@ -3,7 +3,14 @@ import { Act, gemm, packB, packedSize } from '../wasm/gemm';
 import { type CpuBackend, engine, type Epilogue, epilogue, f32, type KernelArgs, outputTensor, putBias, size, wasmKernel } from './common';
 
 /** (Batch) matmul with transposes, batch broadcasting of one side, bias and activation. */
-function matMulWasm(backend: CpuBackend, a: tf.TensorInfo, b: tf.TensorInfo, attrs: tf.NamedAttrMap, ep: Epilogue, bias?: tf.TensorInfo): tf.TensorInfo | undefined {
+function matMulWasm(
+  backend: CpuBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  attrs: tf.NamedAttrMap,
+  ep: Epilogue,
+  bias?: tf.TensorInfo,
+): tf.TensorInfo | undefined {
   const av = f32(backend, a);
   const bv = f32(backend, b);
   if (!av || !bv || a.shape.length < 2 || b.shape.length < 2) return undefined;

@@ -65,7 +65,11 @@ export const batchNormTrainGrad: FastKernel = {
     const { backend } = args;
     return [
       outputTensor(backend, e, dx, x.shape),
-      backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDyCentred, (s, c) => s * invStd[c])),
+      backend.makeTensorInfo(
+        [C],
+        'float32',
+        Float32Array.from(sumDyCentred, (s, c) => s * invStd[c]),
+      ),
       backend.makeTensorInfo([C], 'float32', Float32Array.from(sumDy)),
     ];
   },

@@ -11,7 +11,17 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 type Mode = 0 | 1 | 2;
 
 // Written out per op so that every loop is monomorphic.
-function innerLoop(op: BinaryOp, mode: Mode, out: Float32Array, o: number, a: Float32Array, ia: number, b: Float32Array, ib: number, len: number): void {
+function innerLoop(
+  op: BinaryOp,
+  mode: Mode,
+  out: Float32Array,
+  o: number,
+  a: Float32Array,
+  ia: number,
+  b: Float32Array,
+  ib: number,
+  len: number,
+): void {
   if (mode === 0) {
     if (op === 'add') for (let i = 0; i < len; i++) out[o + i] = a[ia + i] + b[ib + i];
     else if (op === 'sub') for (let i = 0; i < len; i++) out[o + i] = a[ia + i] - b[ib + i];

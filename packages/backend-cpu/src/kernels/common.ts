@@ -157,7 +157,10 @@ export function poolInfo(x: tf.TensorInfo, attrs: tf.NamedAttrMap = {}): tf.back
  * Calls `visit(o, first, h0, h1, w0, w1)` for every pooling window: `o` is the window's first
  * output float, `first` its image's first input pixel, [h0,h1)×[w0,w1) its taps inside the input.
  */
-export function forEachWindow(info: tf.backend_util.Conv2DInfo, visit: (o: number, first: number, h0: number, h1: number, w0: number, w1: number) => void): void {
+export function forEachWindow(
+  info: tf.backend_util.Conv2DInfo,
+  visit: (o: number, first: number, h0: number, h1: number, w0: number, w1: number) => void,
+): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
   const { top, left } = info.padInfo;

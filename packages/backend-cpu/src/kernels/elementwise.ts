@@ -44,7 +44,8 @@ function binary(kernelName: string, op: Op): FastKernel {
       const smallShape = aBig ? b.shape : a.shape;
       const lastOnly = smallShape.slice(0, -1).every((d) => d === 1) && period === last;
       const gate = !lastOnly && perSampleGate(smallShape, outShape);
-      if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly || gate)) return broadcastBinary(args, op) ?? fallback(kernelName, args);
+      if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly || gate))
+        return broadcastBinary(args, op) ?? fallback(kernelName, args);
       const out = elementwise(engine(), opCode[op][aBig ? 0 : 1], big, small, gate ? last : period, 0, gate ? n / outShape[0] : 0);
       return args.backend.makeTensorInfo(outShape, 'float32', out);
     },
@@ -89,7 +90,10 @@ export const siluGrad: FastKernel = {
     const { x, dy } = args.inputs;
     const xv = f32(args.backend, x);
     const dyv = f32(args.backend, dy);
-    if (!xv || !dyv || xv.length !== dyv.length) throw new TypeError(`${SiluGradKernel}: x and dy must be float32 tensors of one shape, got ${x.dtype}${JSON.stringify(x.shape)} and ${dy.dtype}${JSON.stringify(dy.shape)}`);
+    if (!xv || !dyv || xv.length !== dyv.length)
+      throw new TypeError(
+        `${SiluGradKernel}: x and dy must be float32 tensors of one shape, got ${x.dtype}${JSON.stringify(x.shape)} and ${dy.dtype}${JSON.stringify(dy.shape)}`,
+      );
     return args.backend.makeTensorInfo(x.shape, 'float32', elementwise(engine(), ElementwiseOp.siluGrad, xv, dyv, xv.length));
   },
 };

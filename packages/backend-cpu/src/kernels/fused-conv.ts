@@ -30,9 +30,19 @@ function wasmPath(args: KernelArgs, attrs: tf.NamedAttrMap, act: Act, residual?:
 }
 
 /** tfjs's (linear) convolution, then residual and activation in JS. */
-function tfjsPath(backend: CpuBackend, args: KernelArgs, attrs: tf.NamedAttrMap, activation: (v: number) => number, residual?: Float32Array): tf.TensorInfo {
+function tfjsPath(
+  backend: CpuBackend,
+  args: KernelArgs,
+  attrs: tf.NamedAttrMap,
+  activation: (v: number) => number,
+  residual?: Float32Array,
+): tf.TensorInfo {
   const { x, filter, bias } = args.inputs;
-  const conv = fallback(attrs.depthwise ? tf.FusedDepthwiseConv2D : tf.FusedConv2D, { ...args, inputs: { x, filter, bias }, attrs }) as tf.TensorInfo;
+  const conv = fallback(attrs.depthwise ? tf.FusedDepthwiseConv2D : tf.FusedConv2D, {
+    ...args,
+    inputs: { x, filter, bias },
+    attrs,
+  }) as tf.TensorInfo;
   const y = f32(backend, conv) as Float32Array;
   const out = new Float32Array(y.length);
   for (let i = 0; i < y.length; i++) out[i] = activation(residual ? y[i] + residual[i] : y[i]);
@@ -46,13 +56,16 @@ export const fusedConv: FastKernel = {
     const name = String(args.attrs?.activation ?? 'linear');
     const ep = epilogue(name, undefined);
     const activation = scalarActivation[name];
-    if (!ep || !activation) throw new TypeError(`${FusedConvKernel}: activation must be one of ${Object.keys(scalarActivation).join(', ')}, got '${name}'`);
+    if (!ep || !activation)
+      throw new TypeError(`${FusedConvKernel}: activation must be one of ${Object.keys(scalarActivation).join(', ')}, got '${name}'`);
     const attrs: tf.NamedAttrMap = { ...args.attrs, dataFormat: 'NHWC', dilations: 1, activation: 'linear' };
     const { residual } = args.inputs;
     const rv = residual ? f32(args.backend, residual) : undefined;
     if (residual && !rv) throw new TypeError(`${FusedConvKernel}: residual must be a float32 tensor, got ${residual.dtype}`);
     if (residual && (attrs.depthwise || (name !== 'linear' && name !== 'relu'))) {
-      throw new TypeError(`${FusedConvKernel}: a residual needs a plain convolution with a linear or relu activation, got ${attrs.depthwise ? 'a depthwise one' : `'${name}'`}`);
+      throw new TypeError(
+        `${FusedConvKernel}: a residual needs a plain convolution with a linear or relu activation, got ${attrs.depthwise ? 'a depthwise one' : `'${name}'`}`,
+      );
     }
     return wasmPath(args, attrs, ep.act, rv) ?? tfjsPath(args.backend, args, attrs, activation, rv);
   },

@@ -82,7 +82,9 @@ export const avgPoolGrad: FastKernel = {
 /** One window over the whole image (global average pooling, as in every classifier head). */
 function isGlobal(info: tf.backend_util.Conv2DInfo): boolean {
   const { outHeight, outWidth, filterHeight, filterWidth, inHeight, inWidth, padInfo } = info;
-  return outHeight === 1 && outWidth === 1 && filterHeight === inHeight && filterWidth === inWidth && padInfo.top === 0 && padInfo.left === 0;
+  return (
+    outHeight === 1 && outWidth === 1 && filterHeight === inHeight && filterWidth === inWidth && padInfo.top === 0 && padInfo.left === 0
+  );
 }
 
 /** dx[n, p, c] = dy[n, c] · scale for each of the `pixels` pixels: one row copied per pixel. */

@@ -11,7 +11,15 @@ export type SumMode = (typeof SumMode)[keyof typeof SumMode];
  * Per-channel Σu (sum), Σ(u − m)² (squaredDeviation), or Σu and Σu·(v − m)
  * (sumAndCrossDeviation) over `rows` rows of C channels at u (and v); m is C floats.
  */
-export function channelSums(e: Engine, mode: SumMode, u: number, v: number, m: number, rows: number, C: number): [Float64Array, Float64Array] {
+export function channelSums(
+  e: Engine,
+  mode: SumMode,
+  u: number,
+  v: number,
+  m: number,
+  rows: number,
+  C: number,
+): [Float64Array, Float64Array] {
   const items = Math.ceil(rows / ROWS_PER_ITEM);
   const s1 = e.zeros(items * C);
   const s2 = mode === SumMode.sumAndCrossDeviation ? e.zeros(items * C) : 0;
@@ -27,7 +35,17 @@ export function channelSums(e: Engine, mode: SumMode, u: number, v: number, m: n
 }
 
 /** y = u·a[c] + v·b[c] + d[c] (v = 0: without that term); a, b, d are C floats each. */
-export function channelAffine(e: Engine, u: number, v: number, a: Float64Array, b: Float64Array | undefined, d: Float64Array, y: number, rows: number, C: number): void {
+export function channelAffine(
+  e: Engine,
+  u: number,
+  v: number,
+  a: Float64Array,
+  b: Float64Array | undefined,
+  d: Float64Array,
+  y: number,
+  rows: number,
+  C: number,
+): void {
   const pa = e.put(a);
   const pb = b ? e.put(b) : 0;
   const pd = e.put(d);

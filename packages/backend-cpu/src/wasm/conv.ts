@@ -30,11 +30,30 @@ const CHUNK_FLOATS = 1 << 22;
 const FILTER_GRAD_FLOATS = 1 << 18;
 
 function isPointwise(g: ConvGeometry): boolean {
-  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.lhsH === 1 && g.lhsW === 1;
+  return (
+    g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.lhsH === 1 && g.lhsW === 1
+  );
 }
 
 export function geometryParams(g: ConvGeometry): number[] {
-  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft, g.lhsH, g.lhsW];
+  return [
+    g.batch,
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outH,
+    g.outW,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.dilH,
+    g.dilW,
+    g.padTop,
+    g.padLeft,
+    g.lhsH,
+    g.lhsW,
+  ];
 }
 
 function im2col(e: Engine, x: number, g: ConvGeometry, dst: number, r0: number, r1: number): void {
@@ -46,7 +65,17 @@ function rowsPerChunk(K: number, rows: number): number {
 }
 
 /** y[rows, outC] = conv(x, W) (+ y's previous values when `accumulate`) where B (K×outC) is already packed. */
-export function convForward(e: Engine, x: number, g: ConvGeometry, bPacked: number, outC: number, y: number, bias = 0, act: Act = Act.Linear, accumulate = false): void {
+export function convForward(
+  e: Engine,
+  x: number,
+  g: ConvGeometry,
+  bPacked: number,
+  outC: number,
+  y: number,
+  bias = 0,
+  act: Act = Act.Linear,
+  accumulate = false,
+): void {
   const K = g.kH * g.kW * g.inC;
   const rows = g.batch * g.outH * g.outW;
   if (isPointwise(g)) {

@@ -2,7 +2,20 @@
 // repeats with a period) in, one output out.
 import type { Engine } from './engine';
 
-export const ElementwiseOp = { add: 0, sub: 1, mul: 2, div: 3, rsub: 4, rdiv: 5, siluGrad: 6, relu: 10, relu6: 11, step: 12, sigmoid: 13, silu: 14 } as const;
+export const ElementwiseOp = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  rsub: 4,
+  rdiv: 5,
+  siluGrad: 6,
+  relu: 10,
+  relu6: 11,
+  step: 12,
+  sigmoid: 13,
+  silu: 14,
+} as const;
 export type ElementwiseOp = (typeof ElementwiseOp)[keyof typeof ElementwiseOp];
 
 const f32Bits = new Int32Array(new Float32Array(1).buffer);
@@ -17,7 +30,15 @@ function bitsOf(v: number): number {
  * b is rows of `period` floats and the next row applies after every `rowEvery` floats of a
  * (a [N,1,1,C] gate over [N,H,W,C]). `alpha` is Step's.
  */
-export function elementwise(e: Engine, op: ElementwiseOp, a: Float32Array, b?: Float32Array, period = 1, alpha = 0, rowEvery = 0): Float32Array {
+export function elementwise(
+  e: Engine,
+  op: ElementwiseOp,
+  a: Float32Array,
+  b?: Float32Array,
+  period = 1,
+  alpha = 0,
+  rowEvery = 0,
+): Float32Array {
   e.reset();
   const n = a.length;
   const pa = e.input(a);

@@ -6,7 +6,21 @@ import { Heap } from './heap';
 import { availableCpus, canUseThreads, ThreadPool } from './thread-pool';
 
 /** Exported kernels, in the order the helper threads index them. */
-export const kernelNames = ['gemm', 'packB', 'im2col', 'depthwise', 'depthwiseFilterGrad', 'winogradInput', 'winogradOutput', 'elementwise', 'channelSums', 'channelAffine', 'maxPool', 'maxPoolGrad', 'copyRows'] as const;
+export const kernelNames = [
+  'gemm',
+  'packB',
+  'im2col',
+  'depthwise',
+  'depthwiseFilterGrad',
+  'winogradInput',
+  'winogradOutput',
+  'elementwise',
+  'channelSums',
+  'channelAffine',
+  'maxPool',
+  'maxPoolGrad',
+  'copyRows',
+] as const;
 export type KernelName = (typeof kernelNames)[number];
 type KernelFn = (p: number, tid: number, nt: number) => void;
 
@@ -133,7 +147,8 @@ export class Engine {
     const wantThreads = threads > 1 && canUseThreads();
     const relaxedBinary = wantThreads ? binaries.relaxedShared : binaries.relaxed;
     let relaxed = options.relaxedSimd !== false ? compile(relaxedBinary) : undefined;
-    if (!relaxed && options.relaxedSimd !== false && options.enableV8RelaxedSimdFlag && setV8Flag(relaxedFlag)) relaxed = compile(relaxedBinary);
+    if (!relaxed && options.relaxedSimd !== false && options.enableV8RelaxedSimdFlag && setV8Flag(relaxedFlag))
+      relaxed = compile(relaxedBinary);
     const module = relaxed ?? compile(wantThreads ? binaries.simdShared : binaries.simd);
     if (!module) throw new Error('WebAssembly SIMD is not supported by this runtime');
     this.relaxedSimd = relaxed !== undefined;

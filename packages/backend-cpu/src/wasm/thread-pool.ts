@@ -63,7 +63,12 @@ type WebWorkerConstructor = new (url: string, options?: { name?: string }) => We
 
 /** Web Workers with shared memory: a cross-origin isolated page (or worker). */
 function webWorkers(): WebWorkerConstructor | undefined {
-  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: WebWorkerConstructor; Blob?: unknown; URL?: { createObjectURL?: unknown } };
+  const g = globalThis as {
+    crossOriginIsolated?: boolean;
+    Worker?: WebWorkerConstructor;
+    Blob?: unknown;
+    URL?: { createObjectURL?: unknown };
+  };
   return g.crossOriginIsolated === true && g.Worker && g.Blob && g.URL?.createObjectURL ? g.Worker : undefined;
 }
 
@@ -86,7 +91,11 @@ function workerThreads(): WorkerThreadsModule | undefined {
 }
 
 export function canUseThreads(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined' && (workerThreads() !== undefined || webWorkers() !== undefined);
+  return (
+    typeof SharedArrayBuffer !== 'undefined' &&
+    typeof Atomics !== 'undefined' &&
+    (workerThreads() !== undefined || webWorkers() !== undefined)
+  );
 }
 
 /** CPUs this process may use (Node's os.availableParallelism, a browser's hardwareConcurrency), or 1. */
@@ -107,7 +116,12 @@ export class ThreadPool {
   private url = '';
 
   /** `threads` counts the calling thread: threads − 1 helpers are started. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], readonly threads: number) {
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    names: readonly string[],
+    readonly threads: number,
+  ) {
     const wt = workerThreads();
     const Web = wt ? undefined : webWorkers();
     if (!wt && !Web) throw new Error('no worker threads with shared memory here');

@@ -50,11 +50,16 @@ export const padV2: KernelOverride = {
     ((args: { inputs: PadV2Inputs; backend: MathBackendWebGL; attrs: PadV2Attrs }): TensorInfo => {
       const { inputs, backend, attrs } = args;
       const x = inputs.x as TensorInfo;
-      if (x.shape.length <= 4 || util.sizeFromShape(x.shape) === 0) return (tfjsPad as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+      if (x.shape.length <= 4 || util.sizeFromShape(x.shape) === 0)
+        return (tfjsPad as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
       const paddings = attrs.paddings as Array<[number, number]>;
       const flatX = reshape(backend, x, [util.sizeFromShape(x.shape)]);
       const flatY = backend.runWebGLProgram(new FlatPadProgram(x.shape, paddings), [flatX], x.dtype, [[attrs.constantValue]]);
-      const y = reshape(backend, flatY, paddings.map(([before, after], i) => before + x.shape[i] + after));
+      const y = reshape(
+        backend,
+        flatY,
+        paddings.map(([before, after], i) => before + x.shape[i] + after),
+      );
       backend.disposeIntermediateTensorInfo(flatX);
       backend.disposeIntermediateTensorInfo(flatY);
       return y;

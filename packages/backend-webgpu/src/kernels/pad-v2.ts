@@ -64,7 +64,8 @@ export const padV2: KernelOverride = {
     ((args: { inputs: PadV2Inputs; backend: WebGPUBackend; attrs: PadV2Attrs }): TensorInfo => {
       const { inputs, backend, attrs } = args;
       const x = inputs.x as TensorInfo;
-      if (x.shape.length <= 4 || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return (tfjsPad as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+      if (x.shape.length <= 4 || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0)
+        return (tfjsPad as KernelFunc)(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
       const paddings = attrs.paddings as Array<[number, number]>;
       // WebGPU buffers are flat, so a flat view of x is the same buffer under another shape.
       const flatX: TensorInfo = { dataId: x.dataId, shape: [util.sizeFromShape(x.shape)], dtype: x.dtype };

@@ -37,8 +37,12 @@ export function registerBench(program: Command): void {
       const info = fastKernelsInfo();
       const simd = info.simd ? `SIMD on, relaxed SIMD ${info.relaxedSimd ? 'on' : 'off'}` : 'SIMD off';
       console.log(`${name}, batch ${opts.batch}, ${size}×${size}, backend ${tf.getBackend()} (${info.threads} thread(s), ${simd})`);
-      console.log(`median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, min ${times[0].toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms over ${opts.runs} runs`);
-      console.log(`${((1000 * opts.batch) / times[Math.floor(times.length / 2)]).toFixed(1)} images/s; peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+      console.log(
+        `median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, min ${times[0].toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms over ${opts.runs} runs`,
+      );
+      console.log(
+        `${((1000 * opts.batch) / times[Math.floor(times.length / 2)]).toFixed(1)} images/s; peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+      );
       tf.dispose(x);
       model.dispose();
       process.exit(0); // the kernels' worker thread must not keep the process waiting

@@ -37,6 +37,8 @@ export function registerExport(program: Command): void {
       const onnx = await exportOnnx(model, { inputShape, opset: opts.opset, inputLayout: opts.nhwc ? 'nhwc' : 'nchw' });
       model.dispose();
       writeUserFile(opts.out, onnx);
-      console.log(`wrote ${opts.out} (${bytes(onnx.byteLength)}, opset ${opts.opset ?? DEFAULT_OPSET}, input ${JSON.stringify(inputShape).replace('1,', 'batch,')})`);
+      console.log(
+        `wrote ${opts.out} (${bytes(onnx.byteLength)}, opset ${opts.opset ?? DEFAULT_OPSET}, input ${JSON.stringify(inputShape).replace('1,', 'batch,')})`,
+      );
     });
 }

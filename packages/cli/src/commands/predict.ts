@@ -25,7 +25,10 @@ export function registerPredict(program: Command): void {
     .description('classify images with an ImageNet model (torchvision preprocessing and class names)')
     .argument('<model>', 'model name, e.g. resnet50')
     .argument('<images...>', 'PNG or JPEG files')
-    .option('--weights <source>', "a .pth/.safetensors file, a Hugging Face timm folder (config.json + model.safetensors), a URL, or 'default' for the catalog's default weights")
+    .option(
+      '--weights <source>',
+      "a .pth/.safetensors file, a Hugging Face timm folder (config.json + model.safetensors), a URL, or 'default' for the catalog's default weights",
+    )
     .option('--top <k>', 'how many classes to show', positiveInt('--top'), 5)
     .option('--runtime <name>', "'convkit' (its own kernels) or 'onnx' (export, then onnxruntime-node)", 'convkit')
     .action(async (name: string, images: string[], opts: PredictOptions) => {
@@ -36,11 +39,18 @@ export function registerPredict(program: Command): void {
       for (const file of images) checkReadableFile(file);
       const entry = info.weights[0];
       const model = createModel(name, { ...(entry?.modelOptions ?? {}) });
-      let t: EvalTransforms = entry?.transforms ?? { resizeSize: 256, cropSize: 224, interpolation: 'bilinear', mean: IMAGENET_MEAN, std: IMAGENET_STD };
+      let t: EvalTransforms = entry?.transforms ?? {
+        resizeSize: 256,
+        cropSize: 224,
+        interpolation: 'bilinear',
+        mean: IMAGENET_MEAN,
+        std: IMAGENET_STD,
+      };
       if (!opts.weights) {
         console.warn(`no --weights given: ${name} has random weights, so the classes below are meaningless`);
       } else {
-        if (opts.weights === 'default' && !entry) throw new UsageError(`${name} has no pretrained weights in the catalog; pass --weights <file>`);
+        if (opts.weights === 'default' && !entry)
+          throw new UsageError(`${name} has no pretrained weights in the catalog; pass --weights <file>`);
         const source = opts.weights === 'default' ? entry : opts.weights;
         const started = performance.now();
         const onProgress = (e: { loaded?: number; total?: number }) => {
@@ -50,14 +60,18 @@ export function registerPredict(program: Command): void {
         if (hubFolder) {
           t = (await loadHubFolder(model, local!, { onProgress })).config.transforms;
           process.stderr.write(`\rconfig.json's transforms: resize ${t.resizeSize}, centre crop ${t.cropSize}, ${t.interpolation}\n`);
-        }
-        else await loadWeights(model, source!, { onProgress });
+        } else await loadWeights(model, source!, { onProgress });
         process.stderr.write(`\rloaded weights in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
       }
-      if (opts.runtime !== 'convkit' && opts.runtime !== 'onnx') throw new OptionError('--runtime', `expected 'convkit' or 'onnx', got '${opts.runtime}'`);
+      if (opts.runtime !== 'convkit' && opts.runtime !== 'onnx')
+        throw new OptionError('--runtime', `expected 'convkit' or 'onnx', got '${opts.runtime}'`);
       // onnxruntime runs the exported graph; the predictor takes the same NHWC tensor as the model.
       const onnx = opts.runtime === 'onnx' ? await toOnnxRuntime(model, { inputShape: [1, t.cropSize, t.cropSize, 3] }) : null;
-      const preprocess = compose([resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }), centerCrop(t.cropSize), normalize(t.mean, t.std)]);
+      const preprocess = compose([
+        resize(t.resizeSize, { interpolation: t.interpolation, antialias: true }),
+        centerCrop(t.cropSize),
+        normalize(t.mean, t.std),
+      ]);
       for (const file of images) {
         const input = tf.tidy(() => preprocess(toTensor(decodeImage(readUserFile(file), basename(file)))));
         const logits = onnx ? await onnx.predict(input) : model.predict(input);

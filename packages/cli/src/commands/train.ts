@@ -2,11 +2,31 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ArrayDataset, batches, compose, type FashionMnistData, normalize, randomHorizontalFlip, resize, type Transform } from '@convkit/data';
+import {
+  ArrayDataset,
+  batches,
+  compose,
+  type FashionMnistData,
+  normalize,
+  randomHorizontalFlip,
+  resize,
+  type Transform,
+} from '@convkit/data';
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnist } from '@convkit/data/node';
 import { createModel, smallCnn } from '@convkit/models';
 import type { ImageClassifier } from '@convkit/core';
-import { AdamW, ConfusionMatrix, CosineAnnealingLR, evaluate, fit, OneCycleLR, type BaseHyper, type Optimizer, type Scheduler, SGD } from '@convkit/train';
+import {
+  AdamW,
+  ConfusionMatrix,
+  CosineAnnealingLR,
+  evaluate,
+  fit,
+  OneCycleLR,
+  type BaseHyper,
+  type Optimizer,
+  type Scheduler,
+  SGD,
+} from '@convkit/train';
 import { loadWeights, saveWeights } from '@convkit/weights';
 import type { Command } from 'commander';
 import { checkFolder, writeUserFile } from '../files';
@@ -58,7 +78,10 @@ export async function trainFashion(opts: TrainOptions): Promise<void> {
   if (opts.data) checkFolder(opts.data);
   const train = load(opts, 'train');
   const test = load(opts, 'test');
-  const source = opts.subset || (!opts.data && train.images.length < 60000 * 784) ? 'the subset shipped with @convkit/data' : opts.data ?? DEBIAN_FASHION_MNIST_DIR;
+  const source =
+    opts.subset || (!opts.data && train.images.length < 60000 * 784)
+      ? 'the subset shipped with @convkit/data'
+      : (opts.data ?? DEBIAN_FASHION_MNIST_DIR);
   console.log(`Fashion-MNIST from ${source}: ${train.labels.length} training and ${test.labels.length} test images, 28×28, 10 classes\n`);
 
   // The small CNN takes 28×28×1; torchvision architectures get 3 channels at 32×32.
@@ -87,13 +110,22 @@ export async function trainFashion(opts: TrainOptions): Promise<void> {
   let scheduler: Scheduler;
   if (perBatch) {
     optimizer = new AdamW(params, { lr: opts.lr, weightDecay: 0.01 });
-    scheduler = new OneCycleLR(optimizer, { maxLr: opts.lr, epochs: opts.epochs, stepsPerEpoch: Math.ceil(train.labels.length / opts.batchSize) });
+    scheduler = new OneCycleLR(optimizer, {
+      maxLr: opts.lr,
+      epochs: opts.epochs,
+      stepsPerEpoch: Math.ceil(train.labels.length / opts.batchSize),
+    });
   } else {
     optimizer = new SGD(params, { lr: opts.lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
     scheduler = new CosineAnnealingLR(optimizer, { tMax: opts.epochs });
   }
   const history = await fit(model, trainData, {
-    epochs: opts.epochs, optimizer, scheduler, schedulerInterval: perBatch ? 'batch' : 'epoch', valData: testData, onProgress: progressPrinter(),
+    epochs: opts.epochs,
+    optimizer,
+    scheduler,
+    schedulerInterval: perBatch ? 'batch' : 'epoch',
+    valData: testData,
+    onProgress: progressPrinter(),
   });
   const seconds = history.epochs.reduce((n, e) => n + e.seconds, 0);
   console.log(`Trained ${opts.epochs} epoch(s) in ${seconds.toFixed(1)} s`);
@@ -112,13 +144,17 @@ export async function trainFashion(opts: TrainOptions): Promise<void> {
   console.log(`Saved the weights to ${opts.out} (PyTorch layout: model.load_state_dict(safetensors.torch.load_file(path)) reads them)`);
   console.log('and loaded them into a fresh model. A few test images:');
   const shown = 6;
-  const x = tf.tidy(() => testTransform(tf.div(tf.tensor4d(Float32Array.from(test.images.subarray(0, shown * 784)), [shown, 28, 28, 1]), 255) as tf.Tensor4D));
+  const x = tf.tidy(() =>
+    testTransform(tf.div(tf.tensor4d(Float32Array.from(test.images.subarray(0, shown * 784)), [shown, 28, 28, 1]), 255) as tf.Tensor4D),
+  );
   const probabilities = tf.tidy(() => tf.softmax(reloaded.predict(x)));
   const p = probabilities.arraySync() as number[][];
   for (let i = 0; i < shown; i++) {
     const best = p[i].indexOf(Math.max(...p[i]));
     const mark = best === test.labels[i] ? '✓' : '✗';
-    console.log(`  ${mark} image ${i}: ${train.classNames[best]} (${(100 * p[i][best]).toFixed(1)}%), true: ${train.classNames[test.labels[i]]}`);
+    console.log(
+      `  ${mark} image ${i}: ${train.classNames[best]} (${(100 * p[i][best]).toFixed(1)}%), true: ${train.classNames[test.labels[i]]}`,
+    );
   }
   tf.dispose([x, probabilities]);
   model.dispose();
@@ -137,11 +173,19 @@ export function registerTrain(program: Command): void {
       .option('--out <file>', 'where to save the weights (safetensors, PyTorch layout)', defaults.out);
 
   // The demo's file goes to the temp folder: running it inside a clone leaves `git status` clean.
-  common(program.command('demo'), { lr: 0.005, out: join(tmpdir(), 'convkit-fashion-cnn.safetensors'), recipe: 'AdamW, OneCycle schedule per batch' })
-    .description("the course in one command: train a small CNN on Fashion-MNIST (the shipped subset), then test, save and reload it")
+  common(program.command('demo'), {
+    lr: 0.005,
+    out: join(tmpdir(), 'convkit-fashion-cnn.safetensors'),
+    recipe: 'AdamW, OneCycle schedule per batch',
+  })
+    .description('the course in one command: train a small CNN on Fashion-MNIST (the shipped subset), then test, save and reload it')
     .action((opts: TrainOptions) => trainFashion({ ...opts, model: 'small_cnn', subset: true, epochs: opts.epochs ?? 3, recipe: DEMO }));
 
-  common(program.command('train'), { lr: 0.05, out: 'convkit-fashion-cnn.safetensors', recipe: 'SGD, Nesterov momentum 0.9, cosine schedule' })
+  common(program.command('train'), {
+    lr: 0.05,
+    out: 'convkit-fashion-cnn.safetensors',
+    recipe: 'SGD, Nesterov momentum 0.9, cosine schedule',
+  })
     .description('train the small CNN on Fashion-MNIST (the full Debian data set when installed, else the shipped subset)')
     .option('--data <dir>', 'a folder with Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist)')
     .option('--subset', 'use the 7,000-image subset shipped with @convkit/data')

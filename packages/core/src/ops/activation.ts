@@ -41,7 +41,11 @@ export function siluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
 export const silu = (x: tf.Tensor): tf.Tensor => {
   if (x.dtype !== 'float32' || !hasKernel(SiluKernel)) return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
   if (!tf.getGradient(SiluKernel)) {
-    tf.registerGradient({ kernelName: SiluKernel, inputsToSave: ['x'], gradFunc: (dy, [saved]) => ({ x: () => siluGrad(saved, dy as tf.Tensor) }) });
+    tf.registerGradient({
+      kernelName: SiluKernel,
+      inputsToSave: ['x'],
+      gradFunc: (dy, [saved]) => ({ x: () => siluGrad(saved, dy as tf.Tensor) }),
+    });
   }
   return tf.engine().runKernel(SiluKernel, { x }, {}) as tf.Tensor;
 };

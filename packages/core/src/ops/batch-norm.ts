@@ -110,7 +110,10 @@ export function batchNormTrain(x: tf.Tensor, params: BatchNormParams = {}): Batc
       const bias = params.bias ?? tf.zeros([channels]);
       [output, mean, variance] = tf.engine().runKernel(BatchNormTrainKernel, { x, weight, bias }, { epsilon: eps }) as tf.Tensor[];
     } else {
-      ({ mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, i) => i)));
+      ({ mean, variance } = tf.moments(
+        x,
+        x.shape.slice(0, -1).map((_, i) => i),
+      ));
       output = affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), params);
     }
     const unbiasedVariance = tf.mul(variance, count / (count - 1));

@@ -78,9 +78,21 @@ function ensureFusedGradient(): void {
       const dz = activationGrad(attrs.activation as FusedActivation, dy as tf.Tensor, y, preActivation);
       return {
         x: () =>
-          tf.engine().runKernel(depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput, { dy: dz, filter }, { ...common, inputShape: x.shape }) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(
+              depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput,
+              { dy: dz, filter },
+              { ...common, inputShape: x.shape },
+            ) as tf.Tensor,
         filter: () =>
-          tf.engine().runKernel(depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter, { x, dy: dz }, { ...common, filterShape: filter.shape }) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(
+              depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter,
+              { x, dy: dz },
+              { ...common, filterShape: filter.shape },
+            ) as tf.Tensor,
         bias: () => tf.sum(dz, [0, 1, 2]),
         residual: () => dz,
       };
@@ -110,21 +122,32 @@ function tfSamePadding(input: number, kernel: number, stride: number, dilation: 
  * The explicit `[top, bottom, left, right]` zero padding a convolution (or pooling window) with
  * these settings applies to an input of `[height, width]`.
  */
-export function explicitPadding(where: string, padding: Padding, kernel: Pair, dilation: Pair, stride: Pair, [height, width]: Pair): [number, number, number, number] {
+export function explicitPadding(
+  where: string,
+  padding: Padding,
+  kernel: Pair,
+  dilation: Pair,
+  stride: Pair,
+  [height, width]: Pair,
+): [number, number, number, number] {
   if (padding === 'valid') return [0, 0, 0, 0];
   if (padding === 'tf-same') {
     return [...tfSamePadding(height, kernel[0], stride[0], dilation[0]), ...tfSamePadding(width, kernel[1], stride[1], dilation[1])];
   }
   if (padding === 'same') {
     if (stride[0] !== 1 || stride[1] !== 1) {
-      throw new OptionError(where, `padding 'same' needs stride 1 (as in PyTorch; 'tf-same' pads like TensorFlow at any stride), got stride [${stride.join(',')}]`);
+      throw new OptionError(
+        where,
+        `padding 'same' needs stride 1 (as in PyTorch; 'tf-same' pads like TensorFlow at any stride), got stride [${stride.join(',')}]`,
+      );
     }
     const total = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
     const top = Math.floor(total[0] / 2);
     const left = Math.floor(total[1] / 2);
     return [top, total[0] - top, left, total[1] - left];
   }
-  if (typeof padding === 'string') throw new OptionError(where, `padding must be a number, a pair, 'same', 'valid' or 'tf-same', got '${padding}'`);
+  if (typeof padding === 'string')
+    throw new OptionError(where, `padding must be a number, a pair, 'same', 'valid' or 'tf-same', got '${padding}'`);
   const [ph, pw] = toPair(where, 'padding', padding, 0);
   return [ph, ph, pw, pw];
 }
@@ -132,7 +155,14 @@ export function explicitPadding(where: string, padding: Padding, kernel: Pair, d
 /** Inserts `d-1` zeros between kernel taps so a dilated conv runs (and differentiates) as a plain one. */
 function dilateKernel(w: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
   const [kh, kw, cin, cout] = w.shape;
-  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, cin, cout]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, cin, cout]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
   const grid: tf.Tensor4D = tf.reshape(spread, [kh * dh, kw * dw, cin, cout]);
   return tf.slice(grid, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
 }
@@ -166,10 +196,18 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
   const outH = convOutputSize(x.shape[1] + top + bottom, kh, { stride: stride[0], dilation: dilation[0] });
   const outW = convOutputSize(x.shape[2] + left + right, kw, { stride: stride[1], dilation: dilation[1] });
   if (outH < 1 || outW < 1) {
-    throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for kernel ${kh}x${kw} (dilation ${dilation}, padding ${top},${left}): output would be ${outH}x${outW}`);
+    throw new ShapeError(
+      where,
+      `input ${shapeString(x.shape)} is too small for kernel ${kh}x${kw} (dilation ${dilation}, padding ${top},${left}): output would be ${outH}x${outW}`,
+    );
   }
   const act = options.activation === 'swish' ? 'silu' : (options.activation ?? 'linear');
-  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const pad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   const residual = options.residual ?? null;
   const outShape = [x.shape[0], outH, outW, cout];
   if (residual && shapeString(residual.shape) !== shapeString(outShape)) {
@@ -183,7 +221,9 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
       ensureFusedGradient();
       const filter = groups === 1 ? w : tf.reshape(w, [w.shape[0], w.shape[1], cin, 1]);
       const inputs = { x, filter, bias: bias ?? tf.zeros([cout]), ...(residual ? { residual } : {}) };
-      return tf.engine().runKernel(FusedConvKernel, inputs, { strides: stride, pad, activation: act, depthwise: groups !== 1 }) as tf.Tensor4D;
+      return tf
+        .engine()
+        .runKernel(FusedConvKernel, inputs, { strides: stride, pad, activation: act, depthwise: groups !== 1 }) as tf.Tensor4D;
     }
     // tfjs computes the gradient of fused convs only for linear and relu.
     const fusable = act === 'linear' || act === 'relu';
@@ -191,7 +231,8 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
     if (groups === 1) {
       // (Nothing to fuse without a bias or activation; tfjs's fused op would also compute the
       // input gradient eagerly, even for a network's input.)
-      if (fusable && (bias || act !== 'linear')) return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
+      if (fusable && (bias || act !== 'linear'))
+        return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: bias ?? undefined, activation: act });
       return applyActivation(addBias(tf.conv2d(x, w, stride, pad), bias), act);
     }
     if (depthwise) {
@@ -200,7 +241,10 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, options: Conv2dOptio
     }
     const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
     const ws = tf.split(w, groups, 3) as tf.Tensor4D[];
-    const y: tf.Tensor4D = tf.concat(xs.map((xg, g) => tf.conv2d(xg, ws[g], stride, pad)), 3);
+    const y: tf.Tensor4D = tf.concat(
+      xs.map((xg, g) => tf.conv2d(xg, ws[g], stride, pad)),
+      3,
+    );
     return applyActivation(addBias(y, bias), act);
   });
 }

@@ -10,7 +10,10 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D | n
   const inFeatures = x.shape[x.rank - 1];
   const [wIn, wOut] = weight.shape;
   if (inFeatures !== wIn) {
-    throw new ShapeError(where, `input ${shapeString(x.shape)} has ${inFeatures} features but weight ${shapeString(weight.shape)} expects ${wIn}`);
+    throw new ShapeError(
+      where,
+      `input ${shapeString(x.shape)} has ${inFeatures} features but weight ${shapeString(weight.shape)} expects ${wIn}`,
+    );
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== wOut)) {
     throw new ShapeError(where, `bias must have shape [${wOut}], got ${shapeString(bias.shape)}`);
@@ -28,7 +31,10 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D | n
  */
 export function flatten(x: tf.Tensor, startDim = 1): tf.Tensor {
   if (!Number.isInteger(startDim) || startDim < 0 || startDim >= Math.max(x.rank, 1)) {
-    throw new ShapeError('flatten', `startDim must be in [0, ${Math.max(x.rank - 1, 0)}] for shape ${shapeString(x.shape)}, got ${startDim}`);
+    throw new ShapeError(
+      'flatten',
+      `startDim must be in [0, ${Math.max(x.rank - 1, 0)}] for shape ${shapeString(x.shape)}, got ${startDim}`,
+    );
   }
   const kept = x.shape.slice(0, startDim);
   return tf.reshape(x, [...kept, -1]);

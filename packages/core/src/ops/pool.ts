@@ -38,8 +38,15 @@ function poolGeometry(where: string, x: tf.Tensor4D, options: Pool2dOptions): Po
   }
   const size: Pair = [x.shape[1], x.shape[2]];
   const out = [0, 1].map((i) => {
-    const o = size[i] + 2 * padding[i] < kernel[i] ? 0 : poolOutputSize(size[i], kernel[i], { stride: stride[i], padding: padding[i], ceilMode: options.ceilMode });
-    if (o < 1) throw new ShapeError(where, `input ${shapeString(x.shape)} is too small for a ${kernel[0]}x${kernel[1]} window with padding [${padding}]`);
+    const o =
+      size[i] + 2 * padding[i] < kernel[i]
+        ? 0
+        : poolOutputSize(size[i], kernel[i], { stride: stride[i], padding: padding[i], ceilMode: options.ceilMode });
+    if (o < 1)
+      throw new ShapeError(
+        where,
+        `input ${shapeString(x.shape)} is too small for a ${kernel[0]}x${kernel[1]} window with padding [${padding}]`,
+      );
     return o;
   }) as Pair;
   const extra = [0, 1].map((i) => Math.max(0, (out[i] - 1) * stride[i] + kernel[i] - (size[i] + 2 * padding[i]))) as Pair;
@@ -49,7 +56,12 @@ function poolGeometry(where: string, x: tf.Tensor4D, options: Pool2dOptions): Po
 /** PyTorch's padding plus the extra bottom/right rows that `ceilMode` windows reach, as NHWC padding. */
 function explicitPadding(g: PoolGeometry): tf.backend_util.ExplicitPadding {
   const [ph, pw] = g.padding;
-  return [[0, 0], [ph, ph + g.extra[0]], [pw, pw + g.extra[1]], [0, 0]];
+  return [
+    [0, 0],
+    [ph, ph + g.extra[0]],
+    [pw, pw + g.extra[1]],
+    [0, 0],
+  ];
 }
 
 function padFor(g: PoolGeometry, x: tf.Tensor4D, value: number): tf.Tensor4D {

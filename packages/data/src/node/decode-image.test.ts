@@ -58,7 +58,9 @@ describe('decodeImage on bad files', () => {
 
   it('throws FormatError naming the file', () => {
     expect(() => decodeImage(new TextEncoder().encode('GIF89a....'), 'a.gif')).toThrow(FormatError);
-    expect(() => decodeImage(new TextEncoder().encode('GIF89a....'), 'a.gif')).toThrow(/a\.gif@0: expected a PNG .* or JPEG .* signature, got 47 49 46 38 39 61 2e 2e/);
+    expect(() => decodeImage(new TextEncoder().encode('GIF89a....'), 'a.gif')).toThrow(
+      /a\.gif@0: expected a PNG .* or JPEG .* signature, got 47 49 46 38 39 61 2e 2e/,
+    );
     expect(() => decodeImage(new Uint8Array(0), 'empty')).toThrow(/got no bytes/);
     const png = file('rgb.png');
     expect(() => decodeImage(png.subarray(0, png.length - 30), 'cut.png')).toThrow(/cut\.png: cannot decode \d+ bytes as PNG/);

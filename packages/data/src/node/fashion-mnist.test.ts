@@ -11,8 +11,19 @@ const hasDebian = existsSync(`${DEBIAN_FASHION_MNIST_DIR}/train-images-idx3-ubyt
 const counts = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
 
 describe('fashionMnist', () => {
-  it('has torchvision\'s class names', () => {
-    expect(FASHION_MNIST_CLASSES).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+  it("has torchvision's class names", () => {
+    expect(FASHION_MNIST_CLASSES).toEqual([
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ]);
   });
 
   it.skipIf(!hasDebian)('loads the full Debian data set (60000 / 10000, 6000 / 1000 per class)', () => {
@@ -52,11 +63,15 @@ describe('fashionMnist', () => {
     expect(() => fashionMnist({ split: 'val' as 'train' })).toThrow(/fashionMnist\.split: must be 'train' or 'test', got 'val'/);
     expect(() => fashionMnist({ subset: true, dir: '/tmp' })).toThrow(/at most one of dir, files and subset, got dir and subset/);
     expect(() => fashionMnist({ subset: true, limit: -1 })).toThrow(OptionError);
-    expect(() => fashionMnist({ dir: '/nonexistent' })).toThrow(/fashionMnist\.dir: cannot read \/nonexistent\/train-images-idx3-ubyte\.gz/);
+    expect(() => fashionMnist({ dir: '/nonexistent' })).toThrow(
+      /fashionMnist\.dir: cannot read \/nonexistent\/train-images-idx3-ubyte\.gz/,
+    );
     const labels = fileURLToPath(new URL('../../assets/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz', import.meta.url));
     // Labels where images should be: the rank check names the file.
     expect(() => fashionMnist({ files: { images: labels, labels } })).toThrow(FormatError);
-    expect(() => fashionMnist({ files: { images: labels, labels } })).toThrow(/t10k-labels-idx1-ubyte\.gz: expected uint8 images of shape \[N,28,28\], got Uint8Array \[1000\]/);
+    expect(() => fashionMnist({ files: { images: labels, labels } })).toThrow(
+      /t10k-labels-idx1-ubyte\.gz: expected uint8 images of shape \[N,28,28\], got Uint8Array \[1000\]/,
+    );
   });
 });
 
@@ -64,8 +79,14 @@ describe('fashionMnist', () => {
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 describe.skipIf(!existsSync(`${dist}node.cjs`))('built package', () => {
   it.each([
-    ['cjs', `const d = require(${JSON.stringify(`${dist}node.cjs`)}); console.log(d.fashionMnist({ subset: true, split: 'test' }).shape.join())`],
-    ['esm', `import(${JSON.stringify(`${dist}node.js`)}).then((d) => console.log(d.fashionMnist({ subset: true, split: 'test' }).shape.join()))`],
+    [
+      'cjs',
+      `const d = require(${JSON.stringify(`${dist}node.cjs`)}); console.log(d.fashionMnist({ subset: true, split: 'test' }).shape.join())`,
+    ],
+    [
+      'esm',
+      `import(${JSON.stringify(`${dist}node.js`)}).then((d) => console.log(d.fashionMnist({ subset: true, split: 'test' }).shape.join()))`,
+    ],
   ])('%s build resolves assets/', (_, code) => {
     expect(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' }).trim()).toBe('1000,28,28');
   });

@@ -31,7 +31,10 @@ export function fashionMnist(options: FashionMnistOptions = {}): FashionMnistDat
   if (sources.length > 1) throw new OptionError('fashionMnist', `pass at most one of dir, files and subset, got ${sources.join(' and ')}`);
   checkLimit('fashionMnist.limit', limit);
   const folder = subset ? join(packageAssetsDir(), 'fashion-mnist-subset') : (dir ?? DEBIAN_FASHION_MNIST_DIR);
-  const paths = files ?? { images: join(folder, FASHION_MNIST_FILES[split].images), labels: join(folder, FASHION_MNIST_FILES[split].labels) };
+  const paths = files ?? {
+    images: join(folder, FASHION_MNIST_FILES[split].images),
+    labels: join(folder, FASHION_MNIST_FILES[split].labels),
+  };
   const option = files ? 'fashionMnist.files' : subset ? 'fashionMnist.subset' : 'fashionMnist.dir';
   return fashionMnistFromIdx({ images: read(option, paths.images), labels: read(option, paths.labels) }, { limit, names: paths });
 }
@@ -40,7 +43,9 @@ function read(option: string, path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (cause) {
-    const hint = path.startsWith(DEBIAN_FASHION_MNIST_DIR) ? " (install Debian's dataset-fashion-mnist, pass dir/files, or use subset: true)" : '';
+    const hint = path.startsWith(DEBIAN_FASHION_MNIST_DIR)
+      ? " (install Debian's dataset-fashion-mnist, pass dir/files, or use subset: true)"
+      : '';
     throw new OptionError(option, `cannot read ${path}: ${(cause as Error).message}${hint}`, { cause });
   }
 }

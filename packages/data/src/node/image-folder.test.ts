@@ -22,7 +22,7 @@ describe('ImageFolderDataset vs torchvision.datasets.ImageFolder', () => {
     expect(ds.length).toBe(ref.samples.length);
   });
 
-  it('decodes each sample to RGB with PIL\'s size', () => {
+  it("decodes each sample to RGB with PIL's size", () => {
     ref.sizes.forEach(([w, h], i) => {
       const { image, label } = ds.get(i);
       expect([image.width, image.height, image.channels, label]).toEqual([w, h, 3, ref.samples[i][1]]);

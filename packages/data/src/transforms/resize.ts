@@ -23,7 +23,8 @@ export function interpolate(x: tf.Tensor4D, size: number | readonly [number, num
   if (!['nearest', 'bilinear', 'bicubic'].includes(mode)) {
     throw new OptionError('interpolate.mode', `must be 'nearest', 'bilinear' or 'bicubic', got '${mode}'`);
   }
-  if (antialias && mode === 'nearest') throw new OptionError('interpolate.antialias', "antialias needs mode 'bilinear' or 'bicubic', got 'nearest'");
+  if (antialias && mode === 'nearest')
+    throw new OptionError('interpolate.antialias', "antialias needs mode 'bilinear' or 'bicubic', got 'nearest'");
   return tf.tidy(() => {
     // Without antialiasing, tfjs's own kernel with half-pixel centres is PyTorch's bilinear (both clamp
     // the source index to the edge) and is ~40x faster on CPU than the gathers below, and native on GPUs.
@@ -70,7 +71,10 @@ export function resize(size: number | readonly [number, number], options: Resize
   const { interpolation = 'bilinear', antialias = false, maxSize } = options;
   toSize('resize.size', size);
   if (maxSize !== undefined && (typeof size !== 'number' || !Number.isInteger(maxSize) || maxSize <= size)) {
-    throw new OptionError('resize.maxSize', `needs a single size and an integer maxSize > size, got size ${JSON.stringify(size)}, maxSize ${maxSize}`);
+    throw new OptionError(
+      'resize.maxSize',
+      `needs a single size and an integer maxSize > size, got size ${JSON.stringify(size)}, maxSize ${maxSize}`,
+    );
   }
   return (x) => {
     checkBatch('resize', x);

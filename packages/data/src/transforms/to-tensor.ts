@@ -14,7 +14,10 @@ export function toFloat32(data: Uint8Array | Float32Array): Float32Array {
 export function imageToTensor(image: HWCImage): tf.Tensor4D {
   const { data, height, width, channels } = image;
   if (data.length !== height * width * channels) {
-    throw new ShapeError('toTensor', `image data must have ${height}·${width}·${channels} = ${height * width * channels} values, got ${data.length}`);
+    throw new ShapeError(
+      'toTensor',
+      `image data must have ${height}·${width}·${channels} = ${height * width * channels} values, got ${data.length}`,
+    );
   }
   return tf.tensor4d(toFloat32(data), [1, height, width, channels]);
 }
@@ -29,7 +32,10 @@ export function toTensor(images: HWCImage | readonly HWCImage[]): tf.Tensor4D {
   const { height, width, channels } = list[0];
   list.forEach((im, i) => {
     if (im.height !== height || im.width !== width || im.channels !== channels) {
-      throw new ShapeError(`toTensor: images[${i}]`, `expected [${height},${width},${channels}] like images[0], got [${im.height},${im.width},${im.channels}]`);
+      throw new ShapeError(
+        `toTensor: images[${i}]`,
+        `expected [${height},${width},${channels}] like images[0], got [${im.height},${im.width},${im.channels}]`,
+      );
     }
   });
   return tf.tidy(() => (list.length === 1 ? imageToTensor(list[0]) : tf.concat(list.map(imageToTensor), 0)));

@@ -24,7 +24,11 @@ function run(x: tf.Tensor4D, m: Case['meta']): tf.Tensor4D {
     case 'interpolate':
       return interpolate(x, m.size as [number, number], { mode: m.mode as InterpolationMode, antialias: m.antialias as boolean });
     case 'resize':
-      return resize(m.size as number, { interpolation: m.interpolation as InterpolationMode, antialias: m.antialias as boolean, maxSize: (m.maxSize as number) ?? undefined })(x);
+      return resize(m.size as number, {
+        interpolation: m.interpolation as InterpolationMode,
+        antialias: m.antialias as boolean,
+        maxSize: (m.maxSize as number) ?? undefined,
+      })(x);
     case 'centerCrop':
       return centerCrop(m.size as [number, number])(x);
     case 'crop': {

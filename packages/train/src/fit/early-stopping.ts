@@ -26,7 +26,8 @@ export class EarlyStopping implements Callback {
   private readonly options: Required<EarlyStoppingOptions>;
 
   constructor({ monitor = 'valLoss', patience = 0, minDelta = 0, mode = 'auto', restoreBestWeights = false }: EarlyStoppingOptions = {}) {
-    if (!Number.isInteger(patience) || patience < 0) throw new OptionError('EarlyStopping.patience', `must be an integer >= 0, got ${patience}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new OptionError('EarlyStopping.patience', `must be an integer >= 0, got ${patience}`);
     if (!(minDelta >= 0)) throw new OptionError('EarlyStopping.minDelta', `must be >= 0, got ${minDelta}`);
     if (!['min', 'max', 'auto'].includes(mode)) throw new OptionError('EarlyStopping.mode', `must be 'min', 'max' or 'auto', got ${mode}`);
     this.options = { monitor, patience, minDelta, mode, restoreBestWeights };

@@ -9,7 +9,16 @@ import type { Scheduler } from '../schedulers/scheduler';
 import { evaluate } from './evaluate';
 import { checkBatch, saveModes, throwIfAborted } from './modes';
 import { loadTrainingState } from './training-state';
-import { type Callback, type DataBatch, type DataSource, type EpochLogs, type LossFn, type ProgressEvent, type TrainContext, yieldToEventLoop } from './types';
+import {
+  type Callback,
+  type DataBatch,
+  type DataSource,
+  type EpochLogs,
+  type LossFn,
+  type ProgressEvent,
+  type TrainContext,
+  yieldToEventLoop,
+} from './types';
 
 export interface FitOptions {
   /** Train until this many epochs are done (counting those of a resumed run). */
@@ -52,12 +61,25 @@ export interface History {
  * restored at the end. Yields to the event loop after every batch.
  */
 export async function fit(model: Module, trainData: DataSource, options: FitOptions): Promise<History> {
-  const { epochs, optimizer, loss = crossEntropy as LossFn, valData, scheduler, callbacks = [], onProgress, signal, disposeBatches = true } = options;
+  const {
+    epochs,
+    optimizer,
+    loss = crossEntropy as LossFn,
+    valData,
+    scheduler,
+    callbacks = [],
+    onProgress,
+    signal,
+    disposeBatches = true,
+  } = options;
   const schedulerInterval = options.schedulerInterval ?? 'epoch';
   if (!Number.isInteger(epochs) || epochs < 0) throw new OptionError('fit.epochs', `must be an integer >= 0, got ${epochs}`);
-  if (!optimizer || typeof optimizer.step !== 'function') throw new OptionError('fit.optimizer', 'is required (e.g. new SGD(model.trainableParameters(), { lr: 0.01 }))');
-  if (schedulerInterval !== 'epoch' && schedulerInterval !== 'batch') throw new OptionError('fit.schedulerInterval', `must be 'epoch' or 'batch', got ${schedulerInterval}`);
-  if (scheduler && scheduler.optimizer !== optimizer) throw new OptionError('fit.scheduler', 'schedules a different optimizer than fit.optimizer');
+  if (!optimizer || typeof optimizer.step !== 'function')
+    throw new OptionError('fit.optimizer', 'is required (e.g. new SGD(model.trainableParameters(), { lr: 0.01 }))');
+  if (schedulerInterval !== 'epoch' && schedulerInterval !== 'batch')
+    throw new OptionError('fit.schedulerInterval', `must be 'epoch' or 'batch', got ${schedulerInterval}`);
+  if (scheduler && scheduler.optimizer !== optimizer)
+    throw new OptionError('fit.scheduler', 'schedules a different optimizer than fit.optimizer');
   const variables = model.trainableParameters();
   if (variables.length === 0) throw new OptionError('fit', 'the model has no trainable parameters (everything is frozen)');
 
@@ -97,15 +119,26 @@ export async function fit(model: Module, trainData: DataSource, options: FitOpti
         const elapsed = now() - epochStart;
         const remaining = batchesPerEpoch === undefined ? undefined : batchesPerEpoch - batch - 1 + (epochs - epoch - 1) * batchesPerEpoch;
         onProgress?.({
-          type: 'batch', epoch, epochs, batch, batches: batchesPerEpoch, loss: lossSum / examples, batchLoss: result.loss,
-          accuracy: classified ? correct / examples : undefined, lr, examplesPerSec: examples / elapsed,
+          type: 'batch',
+          epoch,
+          epochs,
+          batch,
+          batches: batchesPerEpoch,
+          loss: lossSum / examples,
+          batchLoss: result.loss,
+          accuracy: classified ? correct / examples : undefined,
+          lr,
+          examplesPerSec: examples / elapsed,
           etaSeconds: remaining === undefined ? undefined : remaining * mean(secondsPerBatch.slice(-50)),
         });
         batch += 1;
         await yieldToEventLoop();
       }
       if (batch === 0) {
-        throw new OptionError('fit.trainData', `yielded no batches in epoch ${epoch}; a generator can be iterated only once: pass a re-iterable such as batches()`);
+        throw new OptionError(
+          'fit.trainData',
+          `yielded no batches in epoch ${epoch}; a generator can be iterated only once: pass a re-iterable such as batches()`,
+        );
       }
       batchesPerEpoch = batch;
       const seconds = now() - epochStart;
@@ -120,8 +153,18 @@ export async function fit(model: Module, trainData: DataSource, options: FitOpti
       else if (scheduler && schedulerInterval === 'epoch') scheduler.step();
       ctx.history.push(logs);
       onProgress?.({
-        type: 'epoch', epoch, epochs, batch: batch - 1, batches: batch, loss: logs.loss, accuracy: logs.accuracy, lr: lrOfEpoch,
-        examplesPerSec: examples / seconds, etaSeconds: (epochs - epoch - 1) * seconds, valLoss: logs.valLoss, valAccuracy: logs.valAccuracy,
+        type: 'epoch',
+        epoch,
+        epochs,
+        batch: batch - 1,
+        batches: batch,
+        loss: logs.loss,
+        accuracy: logs.accuracy,
+        lr: lrOfEpoch,
+        examplesPerSec: examples / seconds,
+        etaSeconds: (epochs - epoch - 1) * seconds,
+        valLoss: logs.valLoss,
+        valAccuracy: logs.valAccuracy,
       });
       for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
     }
@@ -137,7 +180,12 @@ export async function fit(model: Module, trainData: DataSource, options: FitOpti
 
 /** One optimisation step; reads back the loss (and the number correct) without blocking the thread. */
 async function trainStep(
-  model: Module, variables: tf.Variable[], { x, y }: DataBatch, loss: LossFn, optimizer: Optimizer<BaseHyper>, maxNorm: number | undefined,
+  model: Module,
+  variables: tf.Variable[],
+  { x, y }: DataBatch,
+  loss: LossFn,
+  optimizer: Optimizer<BaseHyper>,
+  maxNorm: number | undefined,
 ): Promise<{ loss: number; correct: number | undefined; n: number }> {
   let correctT: tf.Scalar | null = null;
   let value: tf.Scalar | undefined;

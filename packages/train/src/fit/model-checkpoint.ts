@@ -35,7 +35,11 @@ export class ModelCheckpoint implements Callback {
   private readonly options: Required<Omit<ModelCheckpointOptions, 'save'>> & Pick<ModelCheckpointOptions, 'save'>;
 
   constructor({ save, monitor = 'valLoss', mode = 'auto', saveBestOnly = true, resumable = false }: ModelCheckpointOptions) {
-    if (typeof save !== 'function') throw new OptionError('ModelCheckpoint.save', 'must be a function receiving the bytes (Node: saveToFile(path) from @convkit/train/node)');
+    if (typeof save !== 'function')
+      throw new OptionError(
+        'ModelCheckpoint.save',
+        'must be a function receiving the bytes (Node: saveToFile(path) from @convkit/train/node)',
+      );
     this.options = { save, monitor, mode, saveBestOnly, resumable };
   }
 

@@ -55,10 +55,18 @@ export function saveTrainingState({ model, optimizer, scheduler }: TrainingState
 export function loadTrainingState(bytes: Uint8Array, { model, optimizer, scheduler }: TrainingStateParts): { epoch: number } {
   const file = parseSafetensors(bytes, 'training state');
   const raw = file.metadata[META_KEY];
-  if (!raw) throw new FormatError('loadTrainingState', `no '${META_KEY}' metadata: this is not a training-state checkpoint (saveWeights files hold weights only)`);
+  if (!raw)
+    throw new FormatError(
+      'loadTrainingState',
+      `no '${META_KEY}' metadata: this is not a training-state checkpoint (saveWeights files hold weights only)`,
+    );
   const meta = JSON.parse(raw, reviver) as Meta;
-  if (meta.scheduler === undefined && scheduler) throw new OptionError('loadTrainingState.scheduler', 'the checkpoint holds no scheduler state');
-  checkModel(model, file.tensors.filter((t) => !t.key.startsWith(PREFIX)));
+  if (meta.scheduler === undefined && scheduler)
+    throw new OptionError('loadTrainingState.scheduler', 'the checkpoint holds no scheduler state');
+  checkModel(
+    model,
+    file.tensors.filter((t) => !t.key.startsWith(PREFIX)),
+  );
   const dict: OptimizerState = { paramGroups: meta.paramGroups, state: {} };
   for (const [index, counters] of Object.entries(meta.counters)) dict.state[Number(index)] = { ...counters };
   const made: tf.Tensor[] = [];
@@ -87,5 +95,6 @@ function checkModel(model: Module, tensors: { key: string; shape: number[] }[]):
   const mismatched = Object.entries(own)
     .filter(([k, v]) => byKey.has(k) && (byKey.get(k) as number[]).join() !== v.shape.join())
     .map(([key, v]) => ({ key, expected: v.shape, actual: byKey.get(key) as number[] }));
-  if (missing.length || unexpected.length || mismatched.length) throw new StateDictError('loadTrainingState', { missing, unexpected, mismatched });
+  if (missing.length || unexpected.length || mismatched.length)
+    throw new StateDictError('loadTrainingState', { missing, unexpected, mismatched });
 }

@@ -15,7 +15,11 @@ export interface BinaryCrossEntropyOptions {
  * softplus' registered gradient `sigmoid` makes the gradient exactly PyTorch's
  * `(1+(p-1)·t)·σ(x) - p·t` (an abs/max formulation has a wrong subgradient at x = 0).
  */
-export function binaryCrossEntropyWithLogits(logits: tf.Tensor, targets: tf.Tensor, options?: BinaryCrossEntropyOptions & { reduction?: 'mean' | 'sum' }): tf.Scalar;
+export function binaryCrossEntropyWithLogits(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  options?: BinaryCrossEntropyOptions & { reduction?: 'mean' | 'sum' },
+): tf.Scalar;
 export function binaryCrossEntropyWithLogits(logits: tf.Tensor, targets: tf.Tensor, options: BinaryCrossEntropyOptions): tf.Tensor;
 export function binaryCrossEntropyWithLogits(logits: tf.Tensor, targets: tf.Tensor, options: BinaryCrossEntropyOptions = {}): tf.Tensor {
   const where = 'binaryCrossEntropyWithLogits';

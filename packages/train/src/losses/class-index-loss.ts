@@ -18,7 +18,13 @@ export interface ClassLossOptions {
  * `Σ_i w_{y_i}` over non-ignored examples (the count when there are no weights). The class
  * dimension is the last one (NHWC), where PyTorch's is dim 1.
  */
-export function classIndexLoss(where: string, logProbs: tf.Tensor, labels: tf.Tensor, options: ClassLossOptions, smoothing: number): tf.Tensor {
+export function classIndexLoss(
+  where: string,
+  logProbs: tf.Tensor,
+  labels: tf.Tensor,
+  options: ClassLossOptions,
+  smoothing: number,
+): tf.Tensor {
   const { ignoreIndex = -100 } = options;
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const numClasses = checkClassShapes(where, logProbs, labels);
@@ -44,10 +50,14 @@ export function classIndexLoss(where: string, logProbs: tf.Tensor, labels: tf.Te
 
 /** Class-last logits `[..., C]` with labels `[...]`; returns C. */
 function checkClassShapes(where: string, logProbs: tf.Tensor, labels: tf.Tensor): number {
-  if (logProbs.rank < 2) throw new ShapeError(where, `input must be [N, C] (or [..., C], classes last), got ${shapeString(logProbs.shape)}`);
+  if (logProbs.rank < 2)
+    throw new ShapeError(where, `input must be [N, C] (or [..., C], classes last), got ${shapeString(logProbs.shape)}`);
   const lead = logProbs.shape.slice(0, -1);
   if (labels.rank !== lead.length || labels.shape.some((d, i) => d !== lead[i])) {
-    throw new ShapeError(where, `labels must be class indices of shape ${shapeString(lead)} for input ${shapeString(logProbs.shape)}, got ${shapeString(labels.shape)}`);
+    throw new ShapeError(
+      where,
+      `labels must be class indices of shape ${shapeString(lead)} for input ${shapeString(logProbs.shape)}, got ${shapeString(labels.shape)}`,
+    );
   }
   return logProbs.shape[logProbs.rank - 1];
 }
@@ -62,7 +72,10 @@ function checkLabelValues(where: string, labels: tf.Tensor, numClasses: number, 
     const v = values[i] as number;
     if (v === ignoreIndex) continue;
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
-      throw new OptionError(`${where}: labels[${i}]`, `must be an integer class index in [0, ${numClasses}) or ignoreIndex ${ignoreIndex}, got ${v}`);
+      throw new OptionError(
+        `${where}: labels[${i}]`,
+        `must be an integer class index in [0, ${numClasses}) or ignoreIndex ${ignoreIndex}, got ${v}`,
+      );
     }
   }
 }

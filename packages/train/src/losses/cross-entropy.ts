@@ -15,7 +15,11 @@ export interface CrossEntropyOptions extends ClassLossOptions {
  * summed weights of the targets, smoothing included), or class probabilities of the logits'
  * shape (float), where `'mean'` divides by the number of examples as PyTorch does.
  */
-export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options?: CrossEntropyOptions & { reduction?: 'mean' | 'sum' }): tf.Scalar;
+export function crossEntropy(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  options?: CrossEntropyOptions & { reduction?: 'mean' | 'sum' },
+): tf.Scalar;
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions): tf.Tensor;
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions = {}): tf.Tensor {
   const smoothing = options.labelSmoothing ?? 0;
@@ -30,7 +34,10 @@ function probabilityTargetLoss(logits: tf.Tensor, targets: tf.Tensor, options: C
   const where = 'crossEntropy';
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   if (logits.shape.some((d, i) => d !== targets.shape[i])) {
-    throw new ShapeError(where, `probability targets must have the logits' shape ${shapeString(logits.shape)}, got ${shapeString(targets.shape)}`);
+    throw new ShapeError(
+      where,
+      `probability targets must have the logits' shape ${shapeString(logits.shape)}, got ${shapeString(targets.shape)}`,
+    );
   }
   const numClasses = logits.shape[logits.rank - 1];
   checkWeight(where, options.weight, numClasses);

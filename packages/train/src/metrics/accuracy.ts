@@ -26,7 +26,8 @@ export function countTopK(scores: tf.Tensor, labels: tf.Tensor, k = 1): tf.Scala
  */
 export function topKAccuracy(scores: tf.Tensor, labels: tf.Tensor, k: number): number {
   const numClasses = checkScores('topKAccuracy', scores, labels);
-  if (!Number.isInteger(k) || k < 1 || k > numClasses) throw new OptionError('topKAccuracy.k', `must be an integer in [1, ${numClasses}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > numClasses)
+    throw new OptionError('topKAccuracy.k', `must be an integer in [1, ${numClasses}], got ${k}`);
   if (scores.shape[0] === 0) return NaN;
   const count = countTopK(scores, labels, k);
   const n = count.dataSync()[0];

@@ -8,8 +8,12 @@ import { OptionError, ShapeError, shapeString } from '@convkit/core';
 export class ConfusionMatrix {
   readonly counts: number[][];
 
-  constructor(readonly numClasses: number, readonly classNames?: readonly string[]) {
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new OptionError('ConfusionMatrix.numClasses', `must be a positive integer, got ${numClasses}`);
+  constructor(
+    readonly numClasses: number,
+    readonly classNames?: readonly string[],
+  ) {
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new OptionError('ConfusionMatrix.numClasses', `must be a positive integer, got ${numClasses}`);
     if (classNames && classNames.length !== numClasses) {
       throw new OptionError('ConfusionMatrix.classNames', `expected ${numClasses} names, got ${classNames.length}`);
     }
@@ -19,7 +23,10 @@ export class ConfusionMatrix {
   update(predictions: tf.Tensor, labels: tf.Tensor): this {
     const rowsOk = predictions.rank === 1 || (predictions.rank === 2 && predictions.shape[1] === this.numClasses);
     if (!rowsOk || labels.rank !== 1 || labels.shape[0] !== predictions.shape[0]) {
-      throw new ShapeError('ConfusionMatrix.update', `expected scores [N, ${this.numClasses}] or classes [N], and labels [N]; got ${shapeString(predictions.shape)} and ${shapeString(labels.shape)}`);
+      throw new ShapeError(
+        'ConfusionMatrix.update',
+        `expected scores [N, ${this.numClasses}] or classes [N], and labels [N]; got ${shapeString(predictions.shape)} and ${shapeString(labels.shape)}`,
+      );
     }
     const predicted = predictions.rank === 2 ? tf.tidy(() => tf.argMax(predictions, 1)) : predictions;
     const p = predicted.dataSync();
@@ -27,8 +34,12 @@ export class ConfusionMatrix {
     const y = labels.dataSync();
     for (let i = 0; i < y.length; i++) {
       const [a, b] = [y[i] as number, p[i] as number];
-      for (const [name, v] of [['labels', a], ['predictions', b]] as const) {
-        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) throw new OptionError(`ConfusionMatrix.update: ${name}[${i}]`, `must be a class in [0, ${this.numClasses}), got ${v}`);
+      for (const [name, v] of [
+        ['labels', a],
+        ['predictions', b],
+      ] as const) {
+        if (!Number.isInteger(v) || v < 0 || v >= this.numClasses)
+          throw new OptionError(`ConfusionMatrix.update: ${name}[${i}]`, `must be a class in [0, ${this.numClasses}), got ${v}`);
       }
       this.counts[a][b] += 1;
     }

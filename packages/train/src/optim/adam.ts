@@ -45,7 +45,8 @@ export function validateAdam(g: AdamHyper, where: string): void {
   checkNumber(where, 'lr', g.lr);
   checkNumber(where, 'eps', g.eps);
   checkNumber(where, 'weightDecay', g.weightDecay);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new OptionError(`${where}.betas`, `must be [beta1, beta2], got ${JSON.stringify(g.betas)}`);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2)
+    throw new OptionError(`${where}.betas`, `must be [beta1, beta2], got ${JSON.stringify(g.betas)}`);
   checkNumber(where, 'betas[0]', g.betas[0], { max: 1, maxExclusive: true });
   checkNumber(where, 'betas[1]', g.betas[1], { max: 1, maxExclusive: true });
 }

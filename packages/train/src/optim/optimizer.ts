@@ -42,9 +42,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     defaults: H,
   ) {
     this.defaults = defaults;
-    const groups = (params.length > 0 && params[0] instanceof tf.Variable
-      ? [{ params: params as readonly tf.Variable[] }]
-      : (params as readonly ParamGroupInput<H>[]));
+    const groups =
+      params.length > 0 && params[0] instanceof tf.Variable
+        ? [{ params: params as readonly tf.Variable[] }]
+        : (params as readonly ParamGroupInput<H>[]);
     if (groups.length === 0) throw new OptionError(where, 'got an empty parameter list');
     const seen = new Set<tf.Variable>();
     this.paramGroups = groups.map((g, i) => {
@@ -74,7 +75,10 @@ export abstract class Optimizer<H extends BaseHyper> {
         const grad = grads[param.name];
         if (!grad || !param.trainable) continue;
         if (grad.shape.join() !== param.shape.join()) {
-          throw new ShapeError(`${this.where}.step: ${param.name}`, `gradient ${shapeString(grad.shape)} does not match the parameter ${shapeString(param.shape)}`);
+          throw new ShapeError(
+            `${this.where}.step: ${param.name}`,
+            `gradient ${shapeString(grad.shape)} does not match the parameter ${shapeString(param.shape)}`,
+          );
         }
         let state = this.state.get(param);
         if (!state) this.state.set(param, (state = {}));
@@ -110,7 +114,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     }
     dict.paramGroups.forEach((g, i) => {
       if (g.params?.length !== this.paramGroups[i].params.length) {
-        throw new OptionError(`${where}: paramGroups[${i}]`, `expected ${this.paramGroups[i].params.length} parameters, got ${g.params?.length}`);
+        throw new OptionError(
+          `${where}: paramGroups[${i}]`,
+          `expected ${this.paramGroups[i].params.length} parameters, got ${g.params?.length}`,
+        );
       }
     });
     for (const [key, s] of Object.entries(dict.state ?? {})) {
@@ -118,7 +125,10 @@ export abstract class Optimizer<H extends BaseHyper> {
       if (!p) throw new OptionError(`${where}: state[${key}]`, `no parameter with index ${key} (there are ${params.length})`);
       for (const [name, v] of Object.entries(s)) {
         if (v instanceof tf.Tensor && v.shape.join() !== p.shape.join()) {
-          throw new ShapeError(`${where}: state[${key}].${name}`, `expected ${shapeString(p.shape)} like ${p.name}, got ${shapeString(v.shape)}`);
+          throw new ShapeError(
+            `${where}: state[${key}].${name}`,
+            `expected ${shapeString(p.shape)} like ${p.name}, got ${shapeString(v.shape)}`,
+          );
         }
       }
     }

@@ -32,7 +32,10 @@ export class SGD extends Optimizer<SGDHyper> {
     checkNumber(where, 'dampening', g.dampening);
     checkNumber(where, 'weightDecay', g.weightDecay);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new OptionError(`${where}.nesterov`, `Nesterov momentum requires momentum > 0 and dampening 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
+      throw new OptionError(
+        `${where}.nesterov`,
+        `Nesterov momentum requires momentum > 0 and dampening 0, got momentum ${g.momentum}, dampening ${g.dampening}`,
+      );
     }
   }
 

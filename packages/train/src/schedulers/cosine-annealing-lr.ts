@@ -9,7 +9,10 @@ export function cosineAnnealing(t: number, tMax: number, base: number, etaMin: n
 
 /** `CosineAnnealingLR` (SGDR without restarts): half a cosine from the base lr to `etaMin` over `tMax` steps. */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: { tMax: number; etaMin?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: { tMax: number; etaMin?: number },
+  ) {
     super(optimizer);
     checkPositiveInteger('CosineAnnealingLR.tMax', options.tMax);
     if (!((options.etaMin ?? 0) >= 0)) throw new OptionError('CosineAnnealingLR.etaMin', `must be >= 0, got ${options.etaMin}`);

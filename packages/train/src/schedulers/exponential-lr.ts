@@ -3,7 +3,10 @@ import { checkGamma, LRScheduler } from './scheduler';
 
 /** `ExponentialLR`: `lr = base·gammaᵗ`. */
 export class ExponentialLR extends LRScheduler {
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: { gamma: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: { gamma: number },
+  ) {
     super(optimizer);
     checkGamma('ExponentialLR.gamma', options.gamma);
     this.initialStep();

@@ -6,7 +6,10 @@ import { checkGamma, LRScheduler } from './scheduler';
 export class MultiStepLR extends LRScheduler {
   private readonly milestones: number[];
 
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: { milestones: number[]; gamma?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: { milestones: number[]; gamma?: number },
+  ) {
     super(optimizer);
     if (!Array.isArray(options.milestones) || options.milestones.some((m) => !Number.isInteger(m) || m < 0)) {
       throw new OptionError('MultiStepLR.milestones', `must be non-negative integers, got ${JSON.stringify(options.milestones)}`);

@@ -40,18 +40,25 @@ export class OneCycleLR extends LRScheduler {
   private readonly phases: Phase[];
   private readonly lrs: { initial: number; max: number; min: number }[];
 
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: OneCycleOptions) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: OneCycleOptions,
+  ) {
     super(optimizer);
     const { pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, threePhase = false, annealStrategy = 'cos' } = options;
     const where = 'OneCycleLR';
     this.totalSteps = options.totalSteps ?? (options.epochs ?? NaN) * (options.stepsPerEpoch ?? NaN);
     checkPositiveInteger(`${where}.totalSteps (or epochs × stepsPerEpoch)`, this.totalSteps);
     if (!(pctStart >= 0 && pctStart <= 1)) throw new OptionError(`${where}.pctStart`, `must be in [0, 1], got ${pctStart}`);
-    if (annealStrategy !== 'cos' && annealStrategy !== 'linear') throw new OptionError(`${where}.annealStrategy`, `must be 'cos' or 'linear', got ${annealStrategy}`);
+    if (annealStrategy !== 'cos' && annealStrategy !== 'linear')
+      throw new OptionError(`${where}.annealStrategy`, `must be 'cos' or 'linear', got ${annealStrategy}`);
     const groups = optimizer.paramGroups;
     const maxLrs = Array.isArray(options.maxLr) ? options.maxLr : groups.map(() => options.maxLr as number);
     if (maxLrs.length !== groups.length || maxLrs.some((v) => !(v > 0))) {
-      throw new OptionError(`${where}.maxLr`, `must be a positive number or ${groups.length} of them (one per group), got ${JSON.stringify(options.maxLr)}`);
+      throw new OptionError(
+        `${where}.maxLr`,
+        `must be a positive number or ${groups.length} of them (one per group), got ${JSON.stringify(options.maxLr)}`,
+      );
     }
     this.lrs = maxLrs.map((max) => ({ initial: max / divFactor, max, min: max / divFactor / finalDivFactor }));
     // PyTorch overwrites initial_lr with maxLr/divFactor: the base lr plays no part.

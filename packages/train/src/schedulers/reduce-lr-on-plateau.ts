@@ -34,11 +34,24 @@ export class ReduceLROnPlateau implements Scheduler {
   private readonly minLrs: number[];
   private lastLr: number[];
 
-  constructor(readonly optimizer: Optimizer<BaseHyper>, options: ReduceLROnPlateauOptions = {}) {
+  constructor(
+    readonly optimizer: Optimizer<BaseHyper>,
+    options: ReduceLROnPlateauOptions = {},
+  ) {
     const where = 'ReduceLROnPlateau';
-    const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    const {
+      mode = 'min',
+      factor = 0.1,
+      patience = 10,
+      threshold = 1e-4,
+      thresholdMode = 'rel',
+      cooldown = 0,
+      minLr = 0,
+      eps = 1e-8,
+    } = options;
     if (mode !== 'min' && mode !== 'max') throw new OptionError(`${where}.mode`, `must be 'min' or 'max', got ${mode}`);
-    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new OptionError(`${where}.thresholdMode`, `must be 'rel' or 'abs', got ${thresholdMode}`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      throw new OptionError(`${where}.thresholdMode`, `must be 'rel' or 'abs', got ${thresholdMode}`);
     if (!(factor >= 0 && factor < 1)) throw new OptionError(`${where}.factor`, `must be in [0, 1), got ${factor}`);
     for (const [k, v] of Object.entries({ patience, cooldown })) {
       if (!Number.isInteger(v) || v < 0) throw new OptionError(`${where}.${k}`, `must be an integer >= 0, got ${v}`);
@@ -93,7 +106,8 @@ export class ReduceLROnPlateau implements Scheduler {
 
   loadStateDict(state: SchedulerState): void {
     for (const k of ['lastEpoch', 'best', 'numBadEpochs', 'cooldownCounter'] as const) {
-      if (typeof state[k] !== 'number') throw new OptionError('ReduceLROnPlateau.loadStateDict', `${k} must be a number, got ${JSON.stringify(state[k])}`);
+      if (typeof state[k] !== 'number')
+        throw new OptionError('ReduceLROnPlateau.loadStateDict', `${k} must be a number, got ${JSON.stringify(state[k])}`);
       this[k] = state[k] as number;
     }
     if (Array.isArray(state.lastLr)) this.lastLr = [...state.lastLr];

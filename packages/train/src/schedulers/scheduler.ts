@@ -61,7 +61,10 @@ export abstract class LRScheduler implements Scheduler {
   loadStateDict(state: SchedulerState): void {
     const { lastEpoch, baseLrs, lastLr } = state;
     if (typeof lastEpoch !== 'number' || !Array.isArray(baseLrs) || baseLrs.length !== this.baseLrs.length) {
-      throw new OptionError('LRScheduler.loadStateDict', `expected {lastEpoch, baseLrs[${this.baseLrs.length}]}, got ${JSON.stringify(state)}`);
+      throw new OptionError(
+        'LRScheduler.loadStateDict',
+        `expected {lastEpoch, baseLrs[${this.baseLrs.length}]}, got ${JSON.stringify(state)}`,
+      );
     }
     this.lastEpoch = lastEpoch;
     this.baseLrs.splice(0, this.baseLrs.length, ...baseLrs);
@@ -75,5 +78,6 @@ export function checkPositiveInteger(where: string, value: unknown): void {
 
 /** A multiplicative factor: any finite number >= 0 (PyTorch accepts gamma > 1 too). */
 export function checkGamma(where: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new OptionError(where, `must be a finite number >= 0, got ${value}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new OptionError(where, `must be a finite number >= 0, got ${value}`);
 }

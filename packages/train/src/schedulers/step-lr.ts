@@ -3,7 +3,10 @@ import { checkGamma, checkPositiveInteger, LRScheduler } from './scheduler';
 
 /** `torch.optim.lr_scheduler.StepLR`: multiply by `gamma` every `stepSize` steps. */
 export class StepLR extends LRScheduler {
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: { stepSize: number; gamma?: number }) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: { stepSize: number; gamma?: number },
+  ) {
     super(optimizer);
     checkPositiveInteger('StepLR.stepSize', options.stepSize);
     checkGamma('StepLR.gamma', options.gamma ?? 0.1);

@@ -21,12 +21,17 @@ export interface WarmupCosineOptions {
  * `lr = base·(s + (1-s)·t/W)` for t < W, then the cosine from `base` (at t = W) to `minLr` (at t = totalSteps).
  */
 export class WarmupCosineLR extends LRScheduler {
-  constructor(optimizer: Optimizer<BaseHyper>, readonly options: WarmupCosineOptions) {
+  constructor(
+    optimizer: Optimizer<BaseHyper>,
+    readonly options: WarmupCosineOptions,
+  ) {
     super(optimizer);
     const { warmupSteps, totalSteps, minLr = 0, startFactor = 0.01 } = options;
-    if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new OptionError('warmupCosine.warmupSteps', `must be an integer >= 0, got ${warmupSteps}`);
+    if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
+      throw new OptionError('warmupCosine.warmupSteps', `must be an integer >= 0, got ${warmupSteps}`);
     checkPositiveInteger('warmupCosine.totalSteps', totalSteps);
-    if (totalSteps <= warmupSteps) throw new OptionError('warmupCosine.totalSteps', `must exceed warmupSteps ${warmupSteps}, got ${totalSteps}`);
+    if (totalSteps <= warmupSteps)
+      throw new OptionError('warmupCosine.totalSteps', `must exceed warmupSteps ${warmupSteps}, got ${totalSteps}`);
     if (!(minLr >= 0)) throw new OptionError('warmupCosine.minLr', `must be >= 0, got ${minLr}`);
     // PyTorch's LinearLR refuses 0: its recursive form divides by the previous factor.
     if (!(startFactor > 0 && startFactor <= 1)) throw new OptionError('warmupCosine.startFactor', `must be in (0, 1], got ${startFactor}`);
