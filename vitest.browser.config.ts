@@ -2,22 +2,17 @@
 // 'webgpu' in headless Chromium (Debian's /usr/bin/chromium; WebGL2 and WebGPU on SwiftShader).
 //   vitest run --config vitest.browser.config.ts [--project node-cpu|chromium]
 import { createRequire } from 'node:module';
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from './test/workspace-aliases';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // The browser-mode packages are devDependencies of @convkit/backend-webgl (the root package.json
 // does not list them), so they are resolved from there.
-const fromWebgl = createRequire(new URL('./packages/backend-webgl/package.json', import.meta.url));
+const fromWebgl = createRequire(new URL('./packages/backends/webgl/package.json', import.meta.url));
 const { playwright } = (await import(fromWebgl.resolve('@vitest/browser-playwright'))) as typeof import('@vitest/browser-playwright');
 
-// Every workspace package resolves to its built ESM entry (as a user of the package sees it), by
-// its real path: one module instance whoever imports it, never a second copy via node_modules.
-const workspace = readdirSync(`${root}packages`).map((name) => ({
-  find: new RegExp(`^@convkit/${name}$`),
-  replacement: `${root}packages/${name}/dist/index.js`,
-}));
+const workspace = workspaceAliases(root);
 // onnxruntime-web is a devDependency of @convkit/onnx. Its wasm-only ESM build loads its .mjs
 // glue and .wasm beside itself (import.meta.url), in Node and in the page alike, so it is
 // served as is rather than pre-bundled into .vite/deps where those files are not.

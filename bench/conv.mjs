@@ -11,10 +11,10 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const withTfjsCpu = !args.has('--no-tfjs-cpu');
 
-// tfjs-backend-wasm is a devDependency of packages/backend-cpu (not of the root).
+// tfjs-backend-wasm is a devDependency of packages/backends/cpu (not of the root).
 let wasmReady = false;
 try {
-  const require = createRequire(new URL('../packages/backend-cpu/package.json', import.meta.url));
+  const require = createRequire(new URL('../packages/backends/cpu/package.json', import.meta.url));
   require('@tensorflow/tfjs-backend-wasm');
   wasmReady = true;
 } catch (e) {

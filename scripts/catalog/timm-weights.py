@@ -61,7 +61,7 @@ def accuracy(full_name, size):
 
 
 def torchvision_params(family, arch):
-    with open(os.path.join(ROOT, 'packages', family, 'src', 'weights-catalog.json')) as f:
+    with open(os.path.join(ROOT, 'packages', 'architectures', family, 'src', 'weights-catalog.json')) as f:
         return json.load(f)[arch.removeprefix('tf_')][0]['numParams']
 
 
@@ -93,7 +93,7 @@ for family, names in WANTED.items():
     for full_name in names:
         e = entry(family, source, namespace, full_name)
         catalog.setdefault(e['model'], []).append(e)
-    path = os.path.join(ROOT, 'packages', family, 'src', 'timm-weights-catalog.json')
+    path = os.path.join(ROOT, 'packages', 'architectures', family, 'src', 'timm-weights-catalog.json')
     with open(path, 'w') as f:
         json.dump(dict(sorted(catalog.items())), f, indent=1)
         f.write('\n')

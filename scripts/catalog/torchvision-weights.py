@@ -49,7 +49,7 @@ def entries(name):
 
 for family, names in FAMILIES.items():
     catalog = {n: list(entries(n)) for n in names}
-    path = os.path.join(ROOT, 'packages', family, 'src', 'weights-catalog.json')
+    path = os.path.join(ROOT, 'packages', 'architectures', family, 'src', 'weights-catalog.json')
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(catalog, f, indent=1)

@@ -2,17 +2,14 @@
 //   vitest run --config test/e2e/vitest.config.ts
 // Each spec serves a dist/ folder on 127.0.0.1, drives Debian's Chromium with playwright-core,
 // checks content and that the page logged no errors, and saves screenshots in test/e2e/screenshots.
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from '../workspace-aliases';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Specs that make fixtures (a weights file) import the built packages by real path, as the
 // browser config does: one module instance each, and one tfjs-core.
-const workspace = readdirSync(`${root}packages`).map((name) => ({
-  find: new RegExp(`^@convkit/${name}$`),
-  replacement: `${root}packages/${name}/dist/index.js`,
-}));
+const workspace = workspaceAliases(root);
 
 export default defineConfig({
   root,

@@ -1,5 +1,5 @@
 // The SGEMM micro-kernel alone, on ResNet50's GEMM shapes: `npx vitest bench --run
-// packages/backend-cpu/src/gemm.bench.ts` (relaxed SIMD on Node 20: prefix
+// packages/backends/cpu/src/gemm.bench.ts` (relaxed SIMD on Node 20: prefix
 // NODE_OPTIONS=--experimental-wasm-relaxed-simd). GFLOP/s = the GFLOP in the name × ops/s.
 import { afterAll, bench, describe } from 'vitest';
 import { Engine } from './wasm/engine';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import { describe, expect, it } from 'vitest';
-import { describeArchitectures } from '../../../test/architecture-suite';
-import { torchAvailable, torchReference } from '../../../test/torch-reference';
+import { describeArchitectures } from '../../../../test/architecture-suite';
+import { torchAvailable, torchReference } from '../../../../test/torch-reference';
 import { type GoogLeNet, googlenet, googlenetNames, googlenetWeights } from './index';
 
 /**
@@ -41,7 +41,7 @@ describeArchitectures('GoogLeNet', [
   },
 ]);
 
-const ROOT = new URL('../../..', import.meta.url).pathname;
+const ROOT = new URL('../../../..', import.meta.url).pathname;
 
 describe('GoogLeNet specifics', () => {
   it('ceil-mode pools: feature-map sizes match torchvision', () => {
