@@ -10,6 +10,7 @@ export { Module, type StateDict, type LoadResult } from './module';
 export { ImageClassifier, type ClassifierOptions, type WeightsEntry, type EvalTransforms } from './classifier';
 export type { ModelSummary, SummaryRow } from './summary';
 export { selectBackend, registerBackendDetails, knownBackends, type BackendReport, type BackendAttempt } from './backend';
+export { overrideKernels, type KernelOverride } from './kernel-override';
 export { shapeString, toPair, type Pair } from './validate';
 export * from './ops/activation';
 export * from './ops/conv';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvkitError, OptionError, StateDictError, UnknownNameError } from './errors';
 import { type ModelSummary, summarize } from './summary';
+import { isTracing, setTracing } from './tracing';
 
 export type StateDict = Record<string, tf.Tensor>;
 
@@ -24,7 +25,14 @@ export abstract class Module {
    * True while `summary()` traces a forward pass: inference shortcuts (BatchNorm folding) are
    * off, so every module runs and reports its output shape.
    */
-  static tracing = false;
+  static get tracing(): boolean {
+    return isTracing();
+  }
+
+  static set tracing(on: boolean) {
+    setTracing(on);
+  }
+
   private isTraining = true;
   /** A frozen module's parameters are not trainable and its BatchNorm statistics do not update. */
   frozen = false;
@@ -55,7 +63,17 @@ export abstract class Module {
     for (const [, m] of this.namedModules()) m.releaseInferenceCache();
   }
 
-  /** Display name in summaries; defaults to the class name. */
+  /**
+   * The module's type as other code looks it up, not only a label. `@convkit/onnx`'s
+   * `exportOnnx` picks each module's ONNX mapping by it (one registered with
+   * `registerOnnxMapping(typeName, …)`, else the built-in one of that layer, block or model; an
+   * `Activation` left without one maps by its `kind`), names the exported graph after the root's,
+   * and reports it in `UnsupportedModuleError`. `summary()` shows it as the layer type.
+   *
+   * Defaults to the class name, which a minifier may rename: a module meant to be exported
+   * overrides it with a fixed string, and once shipped that string does not change (a renamed
+   * type loses its ONNX mapping).
+   */
   get typeName(): string {
     return this.constructor.name;
   }

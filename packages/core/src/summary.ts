@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from './module';
+import type { Module } from './module';
+import { setTracing } from './tracing';
 
 export interface SummaryRow {
   path: string;
@@ -48,10 +49,10 @@ export function summarize(root: Module, inputShape: number[], { depth = Infinity
   let outputShape: number[];
   try {
     root.eval();
-    Module.tracing = true;
+    setTracing(true);
     outputShape = tf.tidy(() => root.forward(tf.zeros(inputShape)).shape);
   } finally {
-    Module.tracing = false;
+    setTracing(false);
     for (const m of patched) delete (m as { forward?: unknown }).forward;
     for (const [m, mode] of modes) m.training = mode;
   }

@@ -1,5 +1,5 @@
 import { ConvkitError, FormatError } from '@convkit/core';
-import type { DecodedImage } from './image';
+import { type DecodedImage, rgbFromRgba } from './image';
 
 /** True where `decodeImageInBrowser` can run (browsers and workers with OffscreenCanvas). */
 export function canDecodeInBrowser(): boolean {
@@ -31,11 +31,5 @@ export async function decodeImageInBrowser(bytes: Uint8Array | Blob, name = 'ima
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
   const rgba = context.getImageData(0, 0, width, height).data;
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-    data[i] = rgba[j];
-    data[i + 1] = rgba[j + 1];
-    data[i + 2] = rgba[j + 2];
-  }
-  return { data, width, height, channels: 3 };
+  return rgbFromRgba(rgba, width, height);
 }

@@ -14,3 +14,14 @@ export interface DecodedImage extends HWCImage {
   data: Uint8Array;
   channels: 3;
 }
+
+/** Drops the alpha channel of 8-bit RGBA pixels (not composited, like PIL's `convert('RGB')`). */
+export function rgbFromRgba(rgba: ArrayLike<number>, width: number, height: number): DecodedImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+    data[i] = rgba[j];
+    data[i + 1] = rgba[j + 1];
+    data[i + 2] = rgba[j + 2];
+  }
+  return { data, width, height, channels: 3 };
+}

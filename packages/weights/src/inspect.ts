@@ -1,9 +1,9 @@
 import { FormatError } from '@convkit/core';
 import { detectFormat, parseWeights } from './parse';
 import { encodeSafetensors } from './safetensors-write';
-import { planTfjsManifest } from './tfjs-manifest';
-import { asBytes, numel, type WeightFormat } from './weight-file';
-import { ITEM_SIZE, type SourceDType } from './dtypes';
+import { planTfjsManifest, readManifestJson } from './tfjs-manifest';
+import { asBytes, type WeightFormat } from './weight-file';
+import type { SourceDType } from './dtypes';
 
 export interface WeightsInspection {
   format: WeightFormat;
@@ -18,19 +18,12 @@ export function inspectWeights(input: ArrayBuffer | ArrayBufferView, options: { 
   const bytes = asBytes(input);
   const name = options.name ?? 'weights';
   if (detectFormat(bytes) === 'tfjs-manifest') {
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (cause) {
-      throw new FormatError(name, `not valid JSON (${(cause as Error).message})`);
-    }
-    const { weights } = planTfjsManifest(json, name);
-    const tensors = weights.map((w) => ({ key: w.key, dtype: w.stored, shape: w.shape }));
+    const { weights, groupSizes } = planTfjsManifest(readManifestJson(bytes, name), name);
     return {
       format: 'tfjs-manifest',
       metadata: {},
-      tensors,
-      totalBytes: tensors.reduce((n, t) => n + numel(t.shape) * ITEM_SIZE[t.dtype], 0),
+      tensors: weights.map((w) => ({ key: w.key, dtype: w.stored, shape: w.shape })),
+      totalBytes: groupSizes.reduce((n, size) => n + size, 0),
     };
   }
   const file = parseWeights(bytes, { name });

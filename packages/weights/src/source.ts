@@ -1,8 +1,8 @@
-import { FormatError, OptionError, type WeightsEntry as CatalogEntry } from '@convkit/core';
+import { OptionError, type WeightsEntry as CatalogEntry } from '@convkit/core';
 import { isNode } from './cache';
 import { fetchWeights, type FetchWeightsOptions } from './fetch-weights';
 import { detectFormat, parseWeights } from './parse';
-import { parseTfjsManifest, type ShardLoader } from './tfjs-manifest';
+import { parseTfjsManifest, readManifestJson, type ShardLoader } from './tfjs-manifest';
 import { asBytes, type WeightFile } from './weight-file';
 
 /** What loading needs of an architecture's catalog entry (core's `WeightsEntry`): where, its hash, keys to skip. */
@@ -24,12 +24,7 @@ const URL_LIKE = /^(https?|blob|data):/i;
 export async function openWeights(source: WeightSource, options: OpenWeightsOptions = {}): Promise<WeightFile> {
   const { bytes, name, loadShard } = await fetchSource(source, options);
   if (detectFormat(bytes) !== 'tfjs-manifest') return parseWeights(bytes, { name: options.name ?? name });
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw new FormatError(options.name ?? name, `not valid JSON (${(cause as Error).message})`);
-  }
+  const json = readManifestJson(bytes, options.name ?? name);
   const shards = options.loadShard ?? loadShard;
   if (!shards)
     throw new OptionError('loadWeights: loadShard', `${name} is a tfjs model.json given as bytes: pass loadShard(path) to read its shards`);

@@ -25,6 +25,15 @@ const PLAIN: Record<string, SourceDType> = { float32: 'F32', int32: 'I32', bool:
 // uint16 quantized values are read as unsigned from a 2-byte slot (I16 only names the size).
 const QUANTIZED: Record<string, SourceDType> = { uint8: 'U8', uint16: 'I16', float16: 'F16' };
 
+/** The JSON of a tfjs `model.json` given as bytes (`inspectWeights`, `openWeights`). */
+export function readManifestJson(bytes: Uint8Array, name = 'model.json'): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new FormatError(name, `not valid JSON (${(cause as Error).message})`);
+  }
+}
+
 /**
  * Reads the tfjs `model.json` weight manifest: groups of shard files whose concatenated bytes
  * hold the weights in order. Only the JSON is needed to list tensors (inspect); shards are loaded

@@ -3,22 +3,12 @@
 // really is active (tfjs silently keeps the previous backend when WebGL fails to start).
 import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerBackendDetails } from '@convkit/core';
+import { overrideKernels, registerBackendDetails } from '@convkit/core';
 import { webglKernels } from './kernels';
 
 export const backendName = 'webgl';
 
-for (const { kernelName, make } of webglKernels) {
-  const tfjs = tf.getKernel(kernelName, backendName);
-  if (tfjs) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    kernelFunc: make(tfjs?.kernelFunc),
-    setupFunc: tfjs?.setupFunc,
-    disposeFunc: tfjs?.disposeFunc,
-  });
-}
+overrideKernels(backendName, webglKernels);
 
 /** The names of the tfjs kernels convkit replaces or adds on WebGL. */
 export const customKernels: readonly string[] = webglKernels.map((k) => k.kernelName);

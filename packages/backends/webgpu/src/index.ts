@@ -4,22 +4,12 @@
 // when this module is first evaluated (a browser, or Node after installing a binding).
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerBackendDetails } from '@convkit/core';
+import { overrideKernels, registerBackendDetails } from '@convkit/core';
 import { webgpuKernels } from './kernels';
 
 export const backendName = 'webgpu';
 
-for (const { kernelName, make } of webgpuKernels) {
-  const tfjs = tf.getKernel(kernelName, backendName);
-  if (tfjs) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    kernelFunc: make(tfjs?.kernelFunc),
-    setupFunc: tfjs?.setupFunc,
-    disposeFunc: tfjs?.disposeFunc,
-  });
-}
+overrideKernels(backendName, webgpuKernels);
 
 /** The names of the tfjs kernels convkit replaces or adds on WebGPU. */
 export const customKernels: readonly string[] = webgpuKernels.map((k) => k.kernelName);

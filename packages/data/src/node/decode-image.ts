@@ -1,7 +1,7 @@
 import { FormatError } from '@convkit/core';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import type { DecodedImage } from '../image';
+import { type DecodedImage, rgbFromRgba } from '../image';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
@@ -38,13 +38,7 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): DecodedImage {
 function decodePng(buffer: Buffer): DecodedImage {
   // pngjs always hands back 8-bit RGBA (16-bit samples are rescaled, palettes expanded).
   const { data: rgba, width, height } = pngjs.PNG.sync.read(buffer);
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-    data[i] = rgba[j];
-    data[i + 1] = rgba[j + 1];
-    data[i + 2] = rgba[j + 2];
-  }
-  return { data, width, height, channels: 3 };
+  return rgbFromRgba(rgba, width, height);
 }
 
 function decodeJpeg(buffer: Buffer): DecodedImage {

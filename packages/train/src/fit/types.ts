@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@convkit/core';
+import { type Module, OptionError } from '@convkit/core';
 import type { BaseHyper, Optimizer } from '../optim/optimizer';
 import type { Scheduler } from '../schedulers/scheduler';
 
@@ -80,12 +80,15 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** The value `monitor` names in the logs, with a helpful error when it is absent. */
+/** The value `monitor` names in the logs; an `OptionError` on `<where>.monitor` when it is absent. */
 export function monitored(where: string, logs: EpochLogs, monitor: string): number {
   const value = logs[monitor];
   if (typeof value !== 'number') {
     const known = Object.keys(logs).filter((k) => typeof logs[k] === 'number');
-    throw new Error(`${where}: metric '${monitor}' is not in the epoch logs (${known.join(', ')}); pass valData to monitor val* metrics`);
+    throw new OptionError(
+      `${where}.monitor`,
+      `expected a metric of the epoch logs (${known.join(', ')}), got '${monitor}'; pass valData to fit to monitor val* metrics`,
+    );
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type KernelFunc, PadV2, type PadV2Attrs, type PadV2Inputs, type TensorInfo, util } from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './kernel-override';
+import type { KernelOverride } from '@convkit/core';
 import { reshape } from './reshape';
 
 /**

@@ -1,6 +1,6 @@
 import { type WebGPUBackend, type WebGPUProgram, webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelFunc, PadV2, type PadV2Attrs, type PadV2Inputs, type TensorInfo, util } from '@tensorflow/tfjs-core';
-import type { KernelOverride } from './kernel-override';
+import type { KernelOverride } from '@convkit/core';
 
 /**
  * Constant padding of any rank. tfjs-backend-webgpu 4.22 reads the input with at most four
