@@ -1,4 +1,5 @@
 import { closestName } from './closest-name';
+import type { Layout } from './layout';
 
 /**
  * Every error convkit throws on bad input is a `ConvkitError`: it names the place (`where`:
@@ -40,33 +41,75 @@ export class UnknownNameError extends ConvkitError {
   }
 }
 
-/** A state dict does not fit a module: missing, unexpected or mis-shaped entries. */
+/** A tensor of a state dict whose shape is not the one its key has in the module. */
+export interface ShapeMismatch {
+  key: string;
+  /** The module's shape. */
+  expected: number[];
+  /** The state dict's shape. */
+  actual: number[];
+}
+
+export interface StateDictProblems {
+  /** Keys of the module that the state dict lacks. */
+  missing?: readonly string[];
+  /** Keys of the state dict that the module lacks. */
+  unexpected?: readonly string[];
+  mismatched?: readonly ShapeMismatch[];
+  /**
+   * The layout the shapes of `mismatched` and `shapes` are in: a file's own, so that a PyTorch
+   * checkpoint is described in PyTorch's shapes (default 'tfjs', the module's).
+   */
+  layout?: Layout;
+  /** Every key of the state dict with its shape (in `layout`): what the dict is, e.g. to tell which model it does fit. */
+  shapes?: Readonly<Record<string, readonly number[]>>;
+}
+
+// The first keys of each kind are listed, one a line; the rest are counted.
+const LISTED = 3;
+
+function listed(title: string, lines: readonly string[]): string[] {
+  if (lines.length === 0) return [];
+  const shown = lines.length <= LISTED + 1 ? lines : lines.slice(0, LISTED);
+  const rest = lines.length - shown.length;
+  return [title, ...shown.map((l) => `  ${l}`), ...(rest ? [`  … and ${rest} more`] : [])];
+}
+
+const layoutNames: Record<Layout, string> = {
+  pytorch: "PyTorch's layout (conv [out, in, kh, kw], linear [out, in])",
+  tfjs: "convkit's tfjs layout (conv [kh, kw, in, out], linear [in, out])",
+};
+
+/**
+ * A state dict does not fit a module: missing, unexpected or mis-shaped entries, all of them in
+ * the fields; the message lists the first few of each kind.
+ */
 export class StateDictError extends ConvkitError {
   readonly missing: readonly string[];
   readonly unexpected: readonly string[];
-  readonly mismatched: readonly { key: string; expected: number[]; actual: number[] }[];
+  readonly mismatched: readonly ShapeMismatch[];
+  /** The layout of the shapes in `mismatched` and `shapes`. */
+  readonly layout: Layout;
+  /** The state dict's keys and shapes, when the thrower had them. */
+  readonly shapes: Readonly<Record<string, readonly number[]>> | undefined;
 
-  constructor(
-    where: string,
-    problems: {
-      missing?: readonly string[];
-      unexpected?: readonly string[];
-      mismatched?: readonly { key: string; expected: number[]; actual: number[] }[];
-    },
-  ) {
-    const missing = problems.missing ?? [];
-    const unexpected = problems.unexpected ?? [];
-    const mismatched = problems.mismatched ?? [];
-    const lines: string[] = [];
-    if (missing.length) lines.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
-    if (unexpected.length) lines.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-    for (const m of mismatched) {
-      lines.push(`shape mismatch for ${m.key}: expected [${m.expected.join(',')}], got [${m.actual.join(',')}]`);
-    }
+  constructor(where: string, problems: StateDictProblems) {
+    const { missing = [], unexpected = [], mismatched = [], layout = 'tfjs' } = problems;
+    const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
+    const lines = [
+      ...listed(`missing keys (${missing.length}), in the module but not in the state dict:`, missing),
+      ...listed(`unexpected keys (${unexpected.length}), in the state dict but not in the module:`, unexpected),
+      ...listed(
+        `shape mismatches (${mismatched.length}), in ${layoutNames[layout]}:`,
+        mismatched.map((m) => `${m.key}: expected ${shape(m.expected)}, got ${shape(m.actual)}`),
+      ),
+    ];
     super(where, `state dict does not fit the module:\n  ${lines.join('\n  ')}`);
     this.missing = missing;
     this.unexpected = unexpected;
     this.mismatched = mismatched;
+    this.layout = layout;
+    this.shapes = problems.shapes;
   }
 }
 

@@ -5,13 +5,25 @@ export { closestName, levenshtein } from './closest-name';
 export * from './types';
 export * from './formulas';
 export * from './random';
-export { init } from './init';
+export { init, skipInit } from './init';
 export { Module, type StateDict, type LoadResult } from './module';
 export { ImageClassifier, type ClassifierOptions, type WeightsEntry, type EvalTransforms } from './classifier';
 export type { ModelSummary, SummaryRow } from './summary';
 export { selectBackend, registerBackendDetails, knownBackends, type BackendReport, type BackendAttempt } from './backend';
 export { overrideKernels, type KernelOverride } from './kernel-override';
-export { shapeString, toPair, type Pair } from './validate';
+export { sameShape, shapeString, toPair, type Pair } from './validate';
+export {
+  chooseConversion,
+  flattenedInputs,
+  parameterConversion,
+  toPytorchShape,
+  toPytorchValues,
+  toTfjsShape,
+  toTfjsValues,
+  type FlattenedInput,
+  type Layout,
+  type LayoutConversion,
+} from './layout';
 export * from './ops/activation';
 export * from './ops/conv';
 export * from './ops/pool';

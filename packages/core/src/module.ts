@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConvkitError, OptionError, StateDictError, UnknownNameError } from './errors';
 import { type ModelSummary, summarize } from './summary';
 import { isTracing, setTracing } from './tracing';
+import { sameShape } from './validate';
 
 export type StateDict = Record<string, tf.Tensor>;
 
@@ -196,7 +197,13 @@ export abstract class Module {
       .filter((k) => k in dict && !sameShape(own[k].shape, dict[k].shape))
       .map((key) => ({ key, expected: own[key].shape, actual: dict[key].shape }));
     if (mismatched.length || (strict && (missing.length || unexpected.length))) {
-      throw new StateDictError('loadStateDict', { missing: strict ? missing : [], unexpected: strict ? unexpected : [], mismatched });
+      const shapes = Object.fromEntries(Object.entries(dict).map(([k, t]) => [k, t.shape]));
+      throw new StateDictError('loadStateDict', {
+        missing: strict ? missing : [],
+        unexpected: strict ? unexpected : [],
+        mismatched,
+        shapes,
+      });
     }
     this.invalidateCaches();
     for (const [key, target] of Object.entries(own)) {
@@ -274,8 +281,4 @@ export abstract class Module {
   ownTensors(): { params: [string, tf.Variable][]; buffers: [string, tf.Variable][] } {
     return { params: [...this.params], buffers: [...this.buffers] };
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

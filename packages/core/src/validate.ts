@@ -7,6 +7,10 @@ export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function assertRank(where: string, name: string, t: Tensor, rank: number, layout: string): void {
   if (t.rank !== rank) {
     throw new ShapeError(where, `${name} must be rank ${rank} ${layout}, got rank ${t.rank} shape ${shapeString(t.shape)}`);

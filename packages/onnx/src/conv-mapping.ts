@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convOutputSize, explicitPadding, ShapeError, shapeString, toPair } from '@convkit/core';
+import { convOutputSize, explicitPadding, ShapeError, shapeString, toPair, toPytorchShape, toPytorchValues } from '@convkit/core';
 import { type Conv2d, foldNorm } from '@convkit/layers';
 import type { BatchNorm2d } from '@convkit/regularization';
 import { UnsupportedModuleError } from './errors';
 import type { MappingContext } from './mapping-context';
-import { hwioToOihw } from './layouts';
 import type { OnnxValue } from './onnx-graph';
 
 // PyTorch's padding modes as ONNX Pad modes (opset ≤ 17 has no 'wrap' for circular).
@@ -21,8 +20,8 @@ function expectChannels(path: string, x: OnnxValue, channels: number): void {
 function convParameters(ctx: MappingContext, conv: Conv2d, norm: BatchNorm2d | null): string[] {
   const g = ctx.graph;
   const shape = conv.weight.shape as number[];
-  const convert = hwioToOihw(shape);
-  const dims = [shape[3], shape[2], shape[0], shape[1]];
+  const convert = (v: Float32Array) => toPytorchValues(v, shape, { kind: 'conv' });
+  const dims = toPytorchShape(shape, { kind: 'conv' });
   if (!norm) {
     const names = [g.initializer(ctx.key(conv, 'weight'), conv.weight, dims, { convert })];
     if (conv.bias) names.push(g.initializer(ctx.key(conv, 'bias'), conv.bias, [conv.outChannels]));

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveBins, type Module, poolOutputSize, ShapeError, shapeString, toPair } from '@convkit/core';
+import {
+  adaptiveBins,
+  type Module,
+  parameterConversion,
+  poolOutputSize,
+  ShapeError,
+  shapeString,
+  toPair,
+  toPytorchShape,
+  toPytorchValues,
+} from '@convkit/core';
 import {
   Activation,
   type AdaptiveAvgPool2d,
@@ -14,7 +24,6 @@ import { BatchNorm2d } from '@convkit/regularization';
 import { writeActivation } from './activation-mapping';
 import { writeBatchNorm, writeConv, writeConvNorm } from './conv-mapping';
 import { UnsupportedModuleError } from './errors';
-import { linearToTorch } from './layouts';
 import type { MappingContext, OnnxMapping } from './mapping-context';
 import type { OnnxValue } from './onnx-graph';
 
@@ -122,10 +131,11 @@ const flatten: OnnxMapping<Flatten> = (m, x, ctx) => {
 const linear: OnnxMapping<Linear> = (m, x, ctx) => {
   if (x.shape.length !== 2 || x.shape[1] !== m.inFeatures)
     throw new ShapeError(where(ctx), `expected [N,${m.inFeatures}], got ${shapeString(x.shape)}`);
-  const f = x.flattenedFrom;
-  const reorder = f && f.height * f.width > 1 ? f : undefined;
-  const weight = ctx.graph.initializer(ctx.key(m, 'weight'), m.weight, [m.outFeatures, m.inFeatures], {
-    convert: linearToTorch(m.weight.shape, reorder),
+  // After a flattened [C,H,W] map, ONNX's columns are in C,H,W order and convkit's rows in H,W,C.
+  const shape = m.weight.shape;
+  const c = parameterConversion(shape, x.flattenedFrom);
+  const weight = ctx.graph.initializer(ctx.key(m, 'weight'), m.weight, toPytorchShape(shape, c), {
+    convert: (v) => toPytorchValues(v, shape, c),
   });
   const inputs = [x.name, weight];
   if (m.bias) inputs.push(ctx.graph.initializer(ctx.key(m, 'bias'), m.bias, [m.outFeatures]));

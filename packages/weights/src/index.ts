@@ -6,7 +6,14 @@ export { writeSafetensors, encodeSafetensors, type RawEntry } from './safetensor
 export { parsePth } from './pth';
 export { parseTfjsManifest, planTfjsManifest, type ShardLoader } from './tfjs-manifest';
 export { detectFormat, parseWeights } from './parse';
-export { chooseConversion, convertValues, convertedShape, type Conversion, type FlattenedInput } from './layout';
+// The layout conversion lives in @convkit/core (onnx's export shares it); these names stay for compatibility.
+export {
+  chooseConversion,
+  toTfjsValues as convertValues,
+  toTfjsShape as convertedShape,
+  type LayoutConversion as Conversion,
+  type FlattenedInput,
+} from '@convkit/core';
 export { fetchWeights, type FetchProgress, type FetchWeightsOptions } from './fetch-weights';
 export { defaultCacheDir, directoryCache, cacheStorage, type WeightsCache } from './cache';
 export { sha256Hex, hashPrefixFromFileName } from './sha256';

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, StateDictError } from '@convkit/core';
+import {
+  chooseConversion,
+  flattenedInputs,
+  type LayoutConversion,
+  type Module,
+  parameterConversion,
+  sameShape,
+  StateDictError,
+  toPytorchShape,
+  toTfjsShape,
+  toTfjsValues,
+} from '@convkit/core';
 import { tfjsDType } from './dtypes';
-import { chooseConversion, type Conversion, convertedShape, convertValues, flattenedInputs, sameShape } from './layout';
 import { openWeights, type OpenWeightsOptions, type WeightSource, type WeightsEntry } from './source';
 import type { FetchProgress } from './fetch-weights';
 import type { RawTensor, WeightFile, WeightFormat } from './weight-file';
@@ -29,7 +39,7 @@ export interface LoadWeightsResult {
   format: WeightFormat;
   /** Module keys that received a tensor. */
   loaded: string[];
-  /** Head keys left at their initial values because of `allowHeadMismatch`. */
+  /** Head keys left at their initial values because of `allowHeadMismatch` (shapes in convkit's tfjs layout). */
   skipped: { key: string; expected: number[]; actual: number[] }[];
   /** Module keys with no tensor in the file (only possible with strict: false, or num_batches_tracked). */
   missing: string[];
@@ -81,19 +91,25 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
     else byKey.set(key, t);
   }
 
-  const plan: { key: string; tensor: RawTensor; conversion: Conversion }[] = [];
+  const plan: { key: string; tensor: RawTensor; conversion: LayoutConversion }[] = [];
   const skipped: LoadWeightsResult['skipped'] = [];
+  // Described in the file's layout: a PyTorch checkpoint's user knows its shapes as [out, in, kh, kw].
   const mismatched: { key: string; expected: number[]; actual: number[] }[] = [];
   const missing = Object.keys(own).filter((k) => !byKey.has(k) && !matchesAny(k, ignore));
   const unexpected = [...byKey.keys()].filter((k) => !(k in own));
   for (const [key, target] of Object.entries(own)) {
     const tensor = byKey.get(key);
     if (!tensor) continue;
-    const conversion = chooseConversion(tensor.shape, target.shape, file.layout, flattened.get(key.slice(0, key.lastIndexOf('.'))));
-    const actual = convertedShape(tensor.shape, conversion);
+    const flattenedInput = flattened.get(key.slice(0, key.lastIndexOf('.')));
+    const conversion = chooseConversion(tensor.shape, target.shape, file.layout, flattenedInput);
+    const actual = toTfjsShape(tensor.shape, conversion);
     if (sameShape(actual, target.shape)) plan.push({ key, tensor, conversion });
     else if (allowHeadMismatch.some((p) => key === p || key.startsWith(`${p}.`))) skipped.push({ key, expected: target.shape, actual });
-    else mismatched.push({ key, expected: target.shape, actual });
+    else {
+      const expected =
+        file.layout === 'tfjs' ? target.shape : toPytorchShape(target.shape, parameterConversion(target.shape, flattenedInput));
+      mismatched.push({ key, expected, actual: tensor.shape });
+    }
   }
   // PyTorch's BatchNorm accepts checkpoints from before num_batches_tracked existed; so do we.
   const required = missing.filter((k) => !k.endsWith('num_batches_tracked'));
@@ -102,6 +118,8 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
       missing: strict ? required : [],
       unexpected: strict ? unexpected : [],
       mismatched,
+      layout: file.layout,
+      shapes: Object.fromEntries([...byKey].map(([key, t]) => [key, t.shape])),
     });
   }
 
@@ -118,10 +136,10 @@ export function applyWeights(model: Module, file: WeightFile, options: ApplyWeig
   };
   try {
     plan.forEach(({ key, tensor, conversion }, i) => {
-      // convertValues always copies: a module must never alias the caller's buffer.
+      // toTfjsValues always copies: a module must never alias the caller's buffer.
       batch[key] = tf.tensor(
-        convertValues(tensor.read(), tensor.shape, conversion),
-        convertedShape(tensor.shape, conversion),
+        toTfjsValues(tensor.read(), tensor.shape, conversion),
+        toTfjsShape(tensor.shape, conversion),
         tfjsDType(tensor.dtype),
       );
       batchBytes += batch[key].size * 4;

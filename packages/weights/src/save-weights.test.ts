@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OptionError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
 import { fixture, TinyNet } from './__fixtures__/tiny-net';
-import { type Conversion, convertValues, pytorchShape, toPytorchValues } from './layout';
 import { loadWeights } from './load-weights';
 import { parseWeights } from './parse';
 import { saveWeights } from './save-weights';
@@ -40,21 +39,5 @@ describe('saveWeights', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(() => saveWeights(source, { layout: 'nchw' as never })).toThrow(OptionError);
     source.dispose();
-  });
-
-  it('toPytorchValues undoes convertValues for conv, linear and flattened-linear tensors', () => {
-    const cases: [number[], Conversion][] = [
-      [[2, 3, 4, 5], { kind: 'conv' }],
-      [[3, 1, 2, 2], { kind: 'conv' }],
-      [[6, 7], { kind: 'linear' }],
-      [[7, 3 * 2 * 4], { kind: 'linear-chw', flattened: { height: 3, width: 2, channels: 4 } }],
-    ];
-    for (const [torchShape, c] of cases) {
-      const values = Float32Array.from({ length: torchShape.reduce((a, b) => a * b, 1) }, (_, i) => i);
-      const converted = convertValues(values, torchShape, c);
-      const tfjsShape = c.kind === 'conv' ? [torchShape[2], torchShape[3], torchShape[1], torchShape[0]] : [torchShape[1], torchShape[0]];
-      expect(pytorchShape(tfjsShape, c)).toEqual(torchShape);
-      expect(Array.from(toPytorchValues(converted, tfjsShape, c))).toEqual(Array.from(values));
-    }
   });
 });

@@ -1,7 +1,13 @@
-import { type Module, OptionError } from '@convkit/core';
-import { conversionForSaving, flattenedInputs, pytorchShape, toPytorchValues } from './layout';
+import {
+  flattenedInputs,
+  type Layout,
+  type Module,
+  OptionError,
+  parameterConversion,
+  toPytorchShape,
+  toPytorchValues,
+} from '@convkit/core';
 import { encodeSafetensors, encodeValues, type RawEntry, safetensorsDType, writeSafetensors } from './safetensors-write';
-import type { Layout } from './weight-file';
 
 export interface SaveWeightsOptions {
   metadata?: Record<string, string>;
@@ -26,9 +32,9 @@ export function saveWeights(model: Module, options: SaveWeightsOptions = {}): Ui
   const flattened = flattenedInputs(model);
   const entries: RawEntry[] = Object.entries(model.stateDict()).map(([key, t]) => {
     const dtype = safetensorsDType(key, t);
-    const c = conversionForSaving(t.shape, flattened.get(key.slice(0, key.lastIndexOf('.'))));
+    const c = parameterConversion(t.shape, flattened.get(key.slice(0, key.lastIndexOf('.'))));
     const values = toPytorchValues(t.dataSync() as Float32Array | Int32Array, t.shape, c);
-    return { key, dtype, shape: pytorchShape(t.shape, c), bytes: encodeValues(values, dtype) };
+    return { key, dtype, shape: toPytorchShape(t.shape, c), bytes: encodeValues(values, dtype) };
   });
   return encodeSafetensors(entries, metadata);
 }

@@ -1,9 +1,10 @@
+import type { Layout } from '@convkit/core';
 import type { SourceDType } from './dtypes';
 
 export type WeightFormat = 'safetensors' | 'pth' | 'tfjs-manifest';
 
 /** Which parameter layout a file's tensors are in: PyTorch's (OIHW, [out,in]) or convkit's tfjs one. */
-export type Layout = 'pytorch' | 'tfjs';
+export type { Layout } from '@convkit/core';
 
 /** One tensor of a weights file, decoded lazily so inspecting a file never touches its data. */
 export interface RawTensor {

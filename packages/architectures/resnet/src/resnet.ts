@@ -184,8 +184,11 @@ export class ResNet extends ImageClassifier {
     this.registerModule('fc', new Linear(512 * block.expansion, numClasses, { generator: g }));
     initializeModel(this, { conv: 'kaimingFanOut' }, g);
     if (zeroInitResidual) {
-      for (const [, m] of this.namedModules())
-        if (m instanceof ResidualBlock) m.zeroInitNorm.weight?.assign(tf.zerosLike(m.zeroInitNorm.weight));
+      // tidy: assign() does not take the zeros, which would otherwise outlive the model.
+      tf.tidy(() => {
+        for (const [, m] of this.namedModules())
+          if (m instanceof ResidualBlock) m.zeroInitNorm.weight?.assign(tf.zerosLike(m.zeroInitNorm.weight));
+      });
     }
   }
 

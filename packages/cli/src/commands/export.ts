@@ -5,6 +5,7 @@ import { loadWeights } from '@convkit/weights';
 import type { Command } from 'commander';
 import { checkReadableFile, isLocalPath, writeUserFile } from '../files';
 import { bytes, positiveInt } from '../format';
+import { withFitHint } from '../weights-fit';
 
 interface ExportOptions {
   weights?: string;
@@ -30,7 +31,7 @@ export function registerExport(program: Command): void {
       const entry = info.weights[0];
       const model = createModel(name, { ...(entry?.modelOptions ?? {}) });
       if (!opts.weights) console.warn(`no --weights given: ${name} is exported with random weights`);
-      else await loadWeights(model, opts.weights === 'default' ? entry : opts.weights);
+      else await withFitHint(name, () => loadWeights(model, opts.weights === 'default' ? entry : opts.weights!));
       const size = opts.input ?? info.inputSize;
       process.stderr.write(`exporting ${name} at ${size}x${size}…\n`);
       const inputShape = opts.nhwc ? [1, size, size, 3] : [1, 3, size, size];

@@ -12,6 +12,7 @@ import { OptionError } from '@convkit/core';
 import { statSync } from 'node:fs';
 import { checkReadableFile, isLocalPath, readUserFile } from '../files';
 import { positiveInt } from '../format';
+import { withFitHint } from '../weights-fit';
 
 interface PredictOptions {
   weights?: string;
@@ -56,11 +57,13 @@ export function registerPredict(program: Command): void {
         const onProgress = (e: { loaded?: number; total?: number }) => {
           if (e.total) process.stderr.write(`\rloading weights ${Math.round((100 * (e.loaded ?? 0)) / e.total)}%`);
         };
-        // A timm folder brings its own eval transforms (config.json's pretrained_cfg).
-        if (hubFolder) {
-          t = (await loadHubFolder(model, local!, { onProgress })).config.transforms;
-          process.stderr.write(`\rconfig.json's transforms: resize ${t.resizeSize}, centre crop ${t.cropSize}, ${t.interpolation}\n`);
-        } else await loadWeights(model, source!, { onProgress });
+        await withFitHint(name, async () => {
+          // A timm folder brings its own eval transforms (config.json's pretrained_cfg).
+          if (hubFolder) {
+            t = (await loadHubFolder(model, local!, { onProgress })).config.transforms;
+            process.stderr.write(`\rconfig.json's transforms: resize ${t.resizeSize}, centre crop ${t.cropSize}, ${t.interpolation}\n`);
+          } else await loadWeights(model, source!, { onProgress });
+        });
         process.stderr.write(`\rloaded weights in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
       }
       if (opts.runtime !== 'convkit' && opts.runtime !== 'onnx')
