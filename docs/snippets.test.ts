@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { torchAvailable } from '../test/torch-reference';
+import { torchAvailable } from '@convkit/test-utils/node';
 
 const dir = new URL('snippets/', import.meta.url).pathname;
 const snippets = readdirSync(dir)

@@ -7,7 +7,7 @@ import { googlenet } from '@convkit/googlenet';
 import { resnet18 } from '@convkit/resnet';
 import { vgg11_bn } from '@convkit/vgg';
 import { describe, expect, inject, it } from 'vitest';
-import { relativeDiff } from './compare';
+import { relativeDiffAsync } from '@convkit/test-utils';
 import { backendsUnderTest, useBackend } from './context';
 import { architectureCases, loadReference, referenceKey } from './references';
 
@@ -34,7 +34,7 @@ describe.each(backendsUnderTest())('architectures match torchvision on %s', (bac
       const before = tf.memory().numTensors;
       const started = performance.now();
       const logits = model.predict(ref.input);
-      const diff = await relativeDiff(logits, ref.logits);
+      const diff = await relativeDiffAsync(logits, ref.logits);
       const ms = performance.now() - started;
       console.log(
         `[${backend}] ${c.model} @${c.size}px: max |diff| / max |logit| = ${diff.toExponential(2)} (first predict ${ms.toFixed(0)} ms)`,
@@ -42,7 +42,7 @@ describe.each(backendsUnderTest())('architectures match torchvision on %s', (bac
       expect(diff).toBeLessThan(1e-4);
       logits.dispose();
       const again = model.predict(ref.input);
-      expect(await relativeDiff(again, ref.logits)).toBe(diff);
+      expect(await relativeDiffAsync(again, ref.logits)).toBe(diff);
       again.dispose();
       expect(tf.memory().numTensors, 'tensors left behind by predict').toBe(before);
       expectActive();

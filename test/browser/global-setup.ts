@@ -2,7 +2,7 @@
 // missing ones with /usr/bin/python3 + torch, in the cache the Node suite uses) and tells the
 // specs where they are.
 import type { TestProject } from 'vitest/node';
-import { ensureTorchReference, torchAvailable } from '../torch-reference';
+import { ensureTorchReference, torchAvailable } from '@convkit/test-utils/node';
 import { architectureCases, referenceKey } from './references';
 
 export default function setup(project: TestProject): void {

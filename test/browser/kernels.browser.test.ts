@@ -1,7 +1,7 @@
 // The kernels convkit registers over tfjs's, against a plain JavaScript reference.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectClose } from './compare';
+import { expectCloseAsync } from '@convkit/test-utils';
 import { backendsUnderTest, useBackend } from './context';
 
 /** Constant padding by index arithmetic, independent of every backend. */
@@ -74,7 +74,7 @@ describe.each(backendsUnderTest())('PadV2 on %s', (backend) => {
     const x = tf.randomNormal(shape, 0, 1, 'float32', 7);
     const before = tf.memory().numTensors;
     const y = tf.pad(x, paddings, value);
-    await expectClose(y, padReference((await x.data()) as Float32Array, shape, paddings, value), { rtol: 0, atol: 0 });
+    await expectCloseAsync(y, padReference((await x.data()) as Float32Array, shape, paddings, value), { rtol: 0, atol: 0 });
     // The gradient of a pad is a slice of dy.
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.pad(t, paddings, value), tf.reshape(tf.range(0, y.size), y.shape))))(x);
     expect(dx.shape).toEqual(shape);

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Sequential } from '@convkit/layers';
 import { describe, expect, it } from 'vitest';
 import fixture from '../../packages/layers/src/__fixtures__/small-cnn.json';
-import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey, toTensor } from '../small-cnn-fixture';
-import { expectClose, scalar } from './compare';
+import { expectCloseAsync, scalar, toTensor } from '@convkit/test-utils';
+import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey } from '@convkit/test-utils/small-cnn';
 import { backendsUnderTest, useBackend } from './context';
 
 const fx = fixture as unknown as SmallCnnFixture;
@@ -43,10 +43,10 @@ describe.each(backendsUnderTest())('small CNN matches PyTorch on %s', (backend) 
     const x = toTensor(fx.inputs[0]);
     const before = tf.memory().numTensors;
     const evalLogits = model.predict(x);
-    await expectClose(evalLogits, fx.evalLogits, {}, 'eval logits');
+    await expectCloseAsync(evalLogits, fx.evalLogits, {}, 'eval logits');
     model.train();
     const trainLogits = model.forward(x);
-    await expectClose(trainLogits, fx.trainLogits, {}, 'train logits');
+    await expectCloseAsync(trainLogits, fx.trainLogits, {}, 'train logits');
     tf.dispose([evalLogits, trainLogits]);
     expect(tf.memory().numTensors).toBe(before);
     expectActive();
@@ -63,7 +63,7 @@ describe.each(backendsUnderTest())('small CNN matches PyTorch on %s', (backend) 
       const loss = await sgdStep(model, x, fx.labels[step], fx.lr, async (grads) => {
         if (step > 0) return;
         for (const [key, v] of named)
-          await expectClose(grads[v.name], fx.gradsStep1[theirKey(key)], { rtol: 1e-3, atol: 1e-5 }, `grad ${key}`);
+          await expectCloseAsync(grads[v.name], fx.gradsStep1[theirKey(key)], { rtol: 1e-3, atol: 1e-5 }, `grad ${key}`);
       });
       expect(Math.abs(loss - fx.lossesPerStep[step]), `loss ${loss} vs ${fx.lossesPerStep[step]}`).toBeLessThanOrEqual(
         1e-4 * Math.abs(fx.lossesPerStep[step]),
@@ -74,7 +74,7 @@ describe.each(backendsUnderTest())('small CNN matches PyTorch on %s', (backend) 
     const after = model.stateDict();
     for (const [key, expected] of Object.entries(fx.afterSteps)) {
       if (key.endsWith('num_batches_tracked')) expect(await scalar(after[ourKey(key)])).toBe(expected.data[0]);
-      else await expectClose(after[ourKey(key)], expected, { rtol: 1e-3, atol: 1e-5 }, key);
+      else await expectCloseAsync(after[ourKey(key)], expected, { rtol: 1e-3, atol: 1e-5 }, key);
     }
     expectActive();
     model.dispose();

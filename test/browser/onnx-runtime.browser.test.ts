@@ -6,8 +6,7 @@ import { createModel } from '@convkit/models';
 import { type OrtModule, toOnnxRuntime } from '@convkit/onnx';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { heScaledConvs, inputDependence } from '../informative-weights';
-import { relativeDiff } from './compare';
+import { heScaledConvs, inputDependence, relativeDiffAsync } from '@convkit/test-utils';
 import { backendsUnderTest, useBackend } from './context';
 
 // The sizes the Node suite runs toOnnxRuntime at: small, so SwiftShader compiles few shaders.
@@ -43,7 +42,7 @@ describe.each(backendsUnderTest())('toOnnxRuntime on onnxruntime-web (wasm) agai
       const ours = model.predict(x);
       expect(theirs.shape).toEqual([3, 20]);
       expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
-      const diff = await relativeDiff(theirs, ours);
+      const diff = await relativeDiffAsync(theirs, ours);
       console.log(`[${backend}] ${name} @${size}px: onnxruntime-web vs convkit max |diff| / max |logit| = ${diff.toExponential(2)}`);
       expect(diff).toBeLessThan(1e-4);
       const [a, b] = [tf.argMax(theirs, 1), tf.argMax(ours, 1)];

@@ -4,11 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@convkit/backend-cpu';
 import { centerCrop, compose, IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, normalize, resize, toTensor } from '@convkit/data';
 import { createModel } from '@convkit/models';
+import { checkOnnxFile, runOnnx } from '@convkit/test-utils/onnx';
 import { saveWeights } from '@convkit/weights';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleImage } from '../../apps/classifier/src/sample-image';
 import { closeBrowser, openPage, scratch, shot, type TestPage } from './browser';
-import { checkOnnxFile, runOnnx } from './onnx-runtime';
 import { type Served, serve } from './serve';
 
 let server: Served;
@@ -113,11 +113,12 @@ it('exports the model with its loaded weights as ONNX: a valid file that onnxrun
   // The page's input rebuilt in Node: the same generated image through resnet18's eval transforms.
   const pipeline = compose([resize(256), centerCrop(224), normalize(IMAGENET_MEAN, IMAGENET_STD)]);
   const x = tf.tidy(() => tf.transpose(pipeline(toTensor(sampleImage())), [0, 3, 1, 2]));
-  const out = await runOnnx(readFileSync(path), (await x.data()) as Float32Array, [1, 3, 224, 224]);
-  x.dispose();
-  expect(out.dims).toEqual([1, 1000]);
-  const max = Math.max(...out.data);
-  const exp = Array.from(out.data, (v) => Math.exp(v - max));
+  const out = await runOnnx(readFileSync(path), x);
+  const logits = await out.data();
+  tf.dispose([x, out]);
+  expect(out.shape).toEqual([1, 1000]);
+  const max = Math.max(...logits);
+  const exp = Array.from(logits, (v) => Math.exp(v - max));
   const sum = exp.reduce((a, b) => a + b, 0);
   const ranked = exp
     .map((e, i) => ({ percent: (100 * e) / sum, name: IMAGENET_CLASSES[i] }))

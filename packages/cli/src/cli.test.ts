@@ -2,10 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parameterConversion, skipInit, toPytorchShape } from '@convkit/core';
 import { createModel } from '@convkit/models';
-import { saveWeights } from '@convkit/weights';
+import { encodeSafetensors, saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { torchAvailable } from '../../../test/torch-reference';
+import { torchAvailable } from '@convkit/test-utils/node';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const fixtures = new URL('../../weights/src/__fixtures__/', import.meta.url).pathname;
@@ -116,6 +117,27 @@ describe('convkit CLI', () => {
     expect(r.stderr).toContain("config.json's transforms: resize 40, centre crop 35, bicubic"); // ⌊35 / 0.875⌋ = 40
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(3); // the file, then two classes
+  });
+
+  it("a checkpoint of another model: PyTorch's shapes, the first keys of each kind, and the model it does fit", () => {
+    // resnet50's keys and PyTorch shapes; one byte a value (U8) is enough, the load stops at the shapes.
+    const model = skipInit(() => createModel('resnet50'));
+    const entries = Object.entries(model.stateDict()).map(([key, t]) => {
+      const shape = toPytorchShape(t.shape, parameterConversion(t.shape));
+      return { key, dtype: 'U8' as const, shape, bytes: new Uint8Array(t.size) };
+    });
+    model.dispose();
+    const file = join(mkdtempSync(join(tmpdir(), 'convkit-fit-')), 'resnet50.safetensors');
+    writeFileSync(file, encodeSafetensors(entries, { format: 'pt' }));
+    const r = convkit('predict', 'resnet18', join(images, 'rgb.png'), '--weights', file);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.slice(r.stderr.indexOf('error: ')).trimEnd().split('\n');
+    expect(lines[0]).toBe('error: loadWeights(resnet50.safetensors): state dict does not fit the module:');
+    expect(lines).toContain('  unexpected keys (198), in the state dict but not in the module:');
+    expect(lines).toContain('    … and 195 more');
+    expect(lines).toContain('    layer1.0.conv1.weight: expected [64, 64, 3, 3], got [64, 64, 1, 1]');
+    expect(lines.at(-1)).toBe('  these weights fit resnet50 or timm/resnet50, not resnet18');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(120);
   });
 
   it('inspect shows format, tensors and dtypes of a PyTorch checkpoint', () => {

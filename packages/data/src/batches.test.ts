@@ -1,7 +1,7 @@
 import { Generator, OptionError, ShapeError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '../../../test/fixtures';
+import { expectNoLeaks } from '@convkit/test-utils';
 import { batches } from './batches';
 import { ArrayDataset, type Dataset } from './dataset';
 import { randperm } from './shuffle';

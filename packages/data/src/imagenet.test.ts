@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ConvkitError, OptionError, ShapeError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeaks, readJson } from '../../../test/fixtures';
+import { expectNoLeaks } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { decodePredictions, decodePredictionsAsync } from './decode-predictions';
 import { IMAGENET_CLASSES } from './imagenet-classes';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d } from '@convkit/regularization';
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../../../test/fixtures';
+import { expectClose } from '@convkit/test-utils';
 import { Conv2d, ReLU, Sequential } from './index';
 
 function randomise(bn: BatchNorm2d): void {

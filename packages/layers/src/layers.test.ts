@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, ShapeError, UnknownNameError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
+import { type EncodedTensor, expectClose, expectNoLeaks, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { Conv2d, ConvNormActivation, Linear, MaxPool2d, ReLU, Sequential, SqueezeExcitation } from './index';
 
 const padding = readJson<{

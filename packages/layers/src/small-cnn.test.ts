@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
-import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey } from '../../../test/small-cnn-fixture';
+import { expectClose, expectNoLeaks, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
+import { crossEntropy, fixtureCnn, loadFixtureState, ourKey, type SmallCnnFixture, theirKey } from '@convkit/test-utils/small-cnn';
 
 const fx = readJson<SmallCnnFixture>(new URL('./__fixtures__/small-cnn.json', import.meta.url));
 const smallCnn = fixtureCnn;
@@ -84,7 +85,8 @@ describe('loadStateDict', () => {
     expect(error?.missing).toEqual(['0.1.running_var']);
     expect(error?.unexpected).toEqual(['extra.weight']);
     expect(error?.mismatched).toEqual([{ key: '0.4.weight', expected: [3, 3, 8, 16], actual: [3, 3, 8, 15] }]);
-    expect(error?.message).toMatch(/shape mismatch for 0\.4\.weight: expected \[3,3,8,16\], got \[3,3,8,15\]/);
+    expect(error?.message).toMatch(/\n {4}0\.4\.weight: expected \[3, 3, 8, 16\], got \[3, 3, 8, 15\]/);
+    expect(error?.shapes?.['0.4.weight']).toEqual([3, 3, 8, 15]);
     expect(Array.from(model.stateDict()['0.0.weight'].dataSync())).toEqual(before);
     tf.dispose([dict['0.0.weight'], dict['0.4.weight'], dict['extra.weight']]);
     model.dispose();

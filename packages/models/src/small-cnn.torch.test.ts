@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { torchAvailable } from '../../../test/torch-reference';
+import { torchAvailable } from '@convkit/test-utils/node';
 import { smallCnn } from './small-cnn';
 
 const script = new URL('../../../scripts/torch/load_small_cnn.py', import.meta.url).pathname;

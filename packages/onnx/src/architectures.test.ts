@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel, listModels } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from './index';
-import { heScaledConvs, inputDependence } from '../../../test/informative-weights';
-import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
+import { heScaledConvs, inputDependence, relativeDiff } from '@convkit/test-utils';
+import { checkerAvailable, checkModel, runOnnx, toNchw } from '@convkit/test-utils/onnx';
 
 // Small inputs keep the big models fast; each still runs every stage (VGG and ResNet reach 1×1).
 const sizeFor = (name: string) => (name.startsWith('googlenet') ? 64 : name.includes('tf_') ? 33 : 32); // odd: TensorFlow "SAME" pads unevenly

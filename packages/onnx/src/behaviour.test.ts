@@ -19,8 +19,8 @@ import { Module } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, MissingPeerError, toOnnxRuntime, UnsupportedModuleError } from './index';
 import { importRuntime } from './onnx-predictor';
-import { heScaledConvs, inputDependence } from '../../../test/informative-weights';
-import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
+import { heScaledConvs, inputDependence, relativeDiff } from '@convkit/test-utils';
+import { checkerAvailable, checkModel, runOnnx, toNchw } from '@convkit/test-utils/onnx';
 
 async function expectSame(model: Module, nhwcShape: number[], options: Partial<Parameters<typeof exportOnnx>[1]> = {}): Promise<number> {
   const [n, h, w, c] = nhwcShape;

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { smallCnn } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from './index';
-import { checkerAvailable, checkModel, relativeDiff, runOnnx, toNchw } from './test-helpers';
+import { relativeDiff } from '@convkit/test-utils';
+import { checkerAvailable, checkModel, runOnnx, toNchw } from '@convkit/test-utils/onnx';
 
 describe('exportOnnx: small CNN', () => {
   it('matches convkit at batch 1 and 3', async () => {

@@ -1,8 +1,9 @@
 import { createModel } from '@convkit/models';
 import { describe, expect, it } from 'vitest';
-import { torchAvailable, torchReference } from '../../../test/torch-reference';
+import { relativeDiff } from '@convkit/test-utils';
+import { torchAvailable, torchReference } from '@convkit/test-utils/node';
+import { runOnnx, toNchw } from '@convkit/test-utils/onnx';
 import { exportOnnx } from './index';
-import { relativeDiff, runOnnx, toNchw } from './test-helpers';
 
 // PyTorch → state dict → convkit → ONNX → onnxruntime: the file's logits are torchvision's own
 // (scripts/fixtures/architectures.py builds the torchvision model, its weights and its logits).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, ShapeError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../../../test/fixtures';
+import { expectClose } from '@convkit/test-utils';
 import { BatchNorm2d, Dropout, Dropout2d, l2Penalty, smoothLabels, StochasticDepth } from './index';
 
 describe('BatchNorm2d', () => {

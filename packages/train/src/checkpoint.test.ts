@@ -2,11 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FormatError } from '@convkit/core';
+import { FormatError, OptionError } from '@convkit/core';
 import { ArrayDataset, batches } from '@convkit/data';
 import { loadWeights, saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, readJson } from '../../../test/fixtures';
+import type { EncodedTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
+import { loadFixtureState, smallCnn } from '@convkit/test-utils/small-cnn';
 import {
   EarlyStopping,
   type EpochLogs,
@@ -20,7 +22,6 @@ import {
   type TrainContext,
 } from './index';
 import { saveToFile } from './node';
-import { loadFixtureState, smallCnn } from './small-cnn.fixture';
 
 const fx = readJson<{ initial: Record<string, EncodedTensor> }>(new URL('./__fixtures__/optimizers.json', import.meta.url));
 const images = Float32Array.from({ length: 12 * 64 }, (_, i) => Math.sin(i * 0.37) + (i % 64 < 20 * ((i >> 6) % 3) ? 1 : 0));
@@ -139,8 +140,9 @@ describe('EarlyStopping', () => {
     expect([more.stoppedEpoch, ctx.stopTraining]).toEqual([1, true]);
     more.onTrainEnd(ctx);
     expect(Array.from(model.getModule('2').parameters()[1].dataSync())).toEqual([9, 9, 9]);
+    expect(() => more.onEpochEnd({ epoch: 0, loss: 1, lr: 1, seconds: 1 }, ctx)).toThrow(OptionError);
     expect(() => more.onEpochEnd({ epoch: 0, loss: 1, lr: 1, seconds: 1 }, ctx)).toThrow(
-      /'valLoss' is not in the epoch logs \(epoch, loss, lr, seconds\); pass valData/,
+      /^EarlyStopping\.monitor: expected a metric of the epoch logs \(epoch, loss, lr, seconds\), got 'valLoss'; pass valData/,
     );
     stop.onTrainEnd(ctx);
     model.dispose();

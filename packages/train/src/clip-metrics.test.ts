@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '../../../test/fixtures';
+import { expectNoLeaks } from '@convkit/test-utils';
 import { accuracy, clipGradNorm, clipGradValue, ConfusionMatrix, topKAccuracy } from './index';
 
 describe('gradient clipping', () => {

@@ -1,10 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { OptionError } from '@convkit/core';
 import { ArrayDataset, batches } from '@convkit/data';
 import { loadWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { readJson, type EncodedTensor } from '../../../test/fixtures';
-import { type Callback, crossEntropy, type DataBatch, evaluate, fit, type ProgressEvent, SGD, StepLR, ModelCheckpoint } from './index';
-import { loadFixtureState, smallCnn } from './small-cnn.fixture';
+import type { EncodedTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
+import { loadFixtureState, smallCnn } from '@convkit/test-utils/small-cnn';
+import {
+  type Callback,
+  crossEntropy,
+  type DataBatch,
+  EarlyStopping,
+  evaluate,
+  fit,
+  type ProgressEvent,
+  SGD,
+  StepLR,
+  ModelCheckpoint,
+} from './index';
 
 const fx = readJson<{ initial: Record<string, EncodedTensor> }>(new URL('./__fixtures__/optimizers.json', import.meta.url));
 
@@ -152,5 +165,21 @@ describe('fit and evaluate', () => {
     if (checkpoint.bestEpoch === 2) expect(snapshot(copy)).toEqual(snapshot(net));
     optimizer.dispose();
     tf.dispose([net, copy].flatMap((m) => m.parameters()));
+  });
+
+  it('a callback monitoring a metric the logs lack rejects with an OptionError naming the option', async () => {
+    const net = model();
+    const optimizer = new SGD(net.trainableParameters(), { lr: 0.01 });
+    const data = batches(dataset(8), { batchSize: 8 });
+    const callbacks = { EarlyStopping: new EarlyStopping(), ModelCheckpoint: new ModelCheckpoint({ save: () => {} }) };
+    for (const [name, callback] of Object.entries(callbacks)) {
+      const run = fit(net, data, { epochs: 1, optimizer, callbacks: [callback] });
+      await expect(run).rejects.toThrow(OptionError);
+      await expect(run).rejects.toThrow(
+        `${name}.monitor: expected a metric of the epoch logs (epoch, loss, lr, seconds, accuracy), got 'valLoss'; pass valData to fit to monitor val* metrics`,
+      );
+    }
+    optimizer.dispose();
+    net.dispose();
   });
 });

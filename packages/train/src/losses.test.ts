@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, ShapeError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../test/fixtures';
+import { type EncodedTensor, expectClose, expectNoLeaks, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss } from './index';
 
 interface LossCase {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, readJson, toTensor } from '../../../test/fixtures';
+import { type EncodedTensor, expectClose, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
+import { loadFixtureState, ourKey, smallCnn } from '@convkit/test-utils/small-cnn';
 import { Adam, AdamW, crossEntropy, type Optimizer, type BaseHyper, SGD } from './index';
-import { loadFixtureState, ourKey, smallCnn } from './small-cnn.fixture';
 
 interface OptimizerCase {
   optimizer: 'SGD' | 'Adam' | 'AdamW';

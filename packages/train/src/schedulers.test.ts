@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError } from '@convkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJson } from '../../../test/fixtures';
+import { readJson } from '@convkit/test-utils/node';
 import {
   Adam,
   CosineAnnealingLR,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, OptionError } from '@convkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, readJson, toTensor } from '../../../test/fixtures';
+import { type EncodedTensor, expectClose, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { fixture, Leaf, OtherNet, TinyNet } from './__fixtures__/tiny-net';
 import { applyWeights, loadWeights, type LoadProgress } from './load-weights';
 import { parseWeights } from './parse';
@@ -105,10 +106,23 @@ describe('loadWeights', () => {
     expect(error!.where).toBe('loadWeights(tiny-net.pth)');
     expect(error!.missing).toEqual(['conv1.bias']);
     expect(error!.unexpected).toEqual(['extra.weight']);
+    // In the file's layout: PyTorch's Linear weight is [out, in].
     expect(error!.mismatched).toEqual([
-      { key: 'fc.weight', expected: [16, 7], actual: [16, 5] },
+      { key: 'fc.weight', expected: [7, 16], actual: [5, 16] },
       { key: 'fc.bias', expected: [7], actual: [5] },
     ]);
+    expect(error!.message).toBe(
+      [
+        'loadWeights(tiny-net.pth): state dict does not fit the module:',
+        '  missing keys (1), in the module but not in the state dict:',
+        '    conv1.bias',
+        '  unexpected keys (1), in the state dict but not in the module:',
+        '    extra.weight',
+        "  shape mismatches (2), in PyTorch's layout (conv [out, in, kh, kw], linear [out, in]):",
+        '    fc.weight: expected [7, 16], got [5, 16]',
+        '    fc.bias: expected [7], got [5]',
+      ].join('\n'),
+    );
     // Nothing was written.
     expect(
       model
@@ -122,7 +136,43 @@ describe('loadWeights', () => {
     const model = new OtherNet();
     models.push(model);
     await expect(loadWeights(model, fixture('tiny-net.pth'))).rejects.toThrow(
-      /missing keys \(3\): features.weight, classifier.weight, classifier.bias/,
+      /missing keys \(3\), in the module but not in the state dict:\n {4}features.weight\n {4}classifier.weight\n {4}classifier.bias\n/,
+    );
+  });
+
+  it("lists the first keys of each kind, counts the rest, and gives shapes in the file's layout", () => {
+    const file = parseWeights(fixture('tiny-net.pth'), { name: 'tiny-net.pth' });
+    // A 1×1 conv where the model has a 3×3 one, and ten tensors the model has no place for.
+    file.tensors = file.tensors.map((t) => (t.key === 'conv1.weight' ? { ...t, shape: [4, 3, 1, 1] } : t));
+    for (let i = 0; i < 10; i++) file.tensors.push({ ...file.tensors[0], key: `extra.${i}.weight` });
+    let error: StateDictError | undefined;
+    try {
+      applyWeights(tinyNet(), file);
+    } catch (e) {
+      error = e as StateDictError;
+    }
+    expect(error).toBeInstanceOf(StateDictError);
+    expect(error!.message.split('\n').slice(1)).toEqual([
+      '  unexpected keys (10), in the state dict but not in the module:',
+      '    extra.0.weight',
+      '    extra.1.weight',
+      '    extra.2.weight',
+      '    … and 7 more',
+      "  shape mismatches (1), in PyTorch's layout (conv [out, in, kh, kw], linear [out, in]):",
+      '    conv1.weight: expected [4, 3, 3, 3], got [4, 3, 1, 1]',
+    ]);
+    // The fields keep everything: all the keys, and the file's keys with their shapes.
+    expect(error!.unexpected).toHaveLength(10);
+    expect(error!.layout).toBe('pytorch');
+    expect(error!.shapes?.['conv1.weight']).toEqual([4, 3, 1, 1]);
+    expect(error!.shapes?.['fc.weight']).toEqual([5, 16]);
+    expect(Object.keys(error!.shapes ?? {})).toHaveLength(file.tensors.length);
+  });
+
+  it("describes a convkit tfjs-layout file in convkit's layout", () => {
+    const file = parseWeights(saveWeights(tinyNet(7), { layout: 'tfjs' }), { name: 'seven.safetensors' });
+    expect(() => applyWeights(tinyNet(), file)).toThrow(
+      "shape mismatches (2), in convkit's tfjs layout (conv [kh, kw, in, out], linear [in, out]):\n    fc.weight: expected [16, 5], got [16, 7]",
     );
   });
 

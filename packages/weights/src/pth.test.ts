@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FormatError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { readJson } from '../../../test/fixtures';
+import { expectFormatError } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { fixture } from './__fixtures__/tiny-net';
 import { convertPthToSafetensors, inspectWeights } from './inspect';
 import { parseWeights } from './parse';
@@ -16,17 +17,6 @@ const tinyNet = readJson<{ tensors: Record<string, unknown>; pytorchShapes: Reco
 
 function values(file: ReturnType<typeof parsePth>): Record<string, { shape: number[]; data: number[] }> {
   return Object.fromEntries(file.tensors.map((t) => [t.key, { shape: t.shape, data: Array.from(t.read()) }]));
-}
-
-function expectFormatError(fn: () => unknown, ...fragments: (string | RegExp)[]): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(FormatError);
-  for (const f of fragments) expect((error as Error).message).toMatch(f);
 }
 
 describe('torch.save (.pth) reading', () => {

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FormatError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeaks, readJson } from '../../../test/fixtures';
+import { expectFormatError, expectNoLeaks } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { fixture } from './__fixtures__/tiny-net';
 import { parseSafetensors, readSafetensors } from './safetensors-read';
 import { writeSafetensors } from './safetensors-write';
@@ -21,18 +21,6 @@ function craft(header: unknown, data = new Uint8Array(0), lengthOverride?: numbe
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
-}
-
-function expectFormatError(fn: () => unknown, ...fragments: (string | RegExp)[]): FormatError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(FormatError);
-  for (const f of fragments) expect((error as Error).message).toMatch(f);
-  return error as FormatError;
 }
 
 describe('safetensors reading', () => {

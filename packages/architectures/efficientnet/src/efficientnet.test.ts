@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { toGenerator } from '@convkit/core';
 import { BatchNorm2d } from '@convkit/regularization';
 import { describe, expect, it } from 'vitest';
-import { describeArchitectures } from '../../../../test/architecture-suite';
+import { describeArchitectures } from '@convkit/test-utils/node';
 import {
   efficientnet_b0,
   efficientnet_b1,

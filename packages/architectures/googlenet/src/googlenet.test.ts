@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import { describe, expect, it } from 'vitest';
-import { describeArchitectures } from '../../../../test/architecture-suite';
-import { torchAvailable, torchReference } from '../../../../test/torch-reference';
+import { describeArchitectures, torchAvailable, torchReference } from '@convkit/test-utils/node';
 import { type GoogLeNet, googlenet, googlenetNames, googlenetWeights } from './index';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeArchitectures } from '../../../../test/architecture-suite';
+import { describeArchitectures } from '@convkit/test-utils/node';
 import { resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, wide_resnet50_2, resnetWeights } from './index';
 
 describeArchitectures('ResNet', [

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeArchitectures } from '../../../../test/architecture-suite';
+import { describeArchitectures } from '@convkit/test-utils/node';
 import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vggWeights } from './index';
 
 const size = 32;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { FormatError } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
-import { readJson } from '../../../../test/fixtures';
+import { readJson } from '@convkit/test-utils/node';
 import { decodeImage, sniffImageFormat } from './decode-image';
 
 interface Decoded {

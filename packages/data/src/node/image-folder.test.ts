@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { FormatError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { readJson } from '../../../../test/fixtures';
+import { readJson } from '@convkit/test-utils/node';
 import { batches } from '../batches';
 import { centerCrop } from '../transforms/crop';
 import { ImageFolderDataset } from './image-folder';

@@ -1,7 +1,8 @@
 import { Generator, OptionError, ShapeError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, expectNoLeaks, readJson, toTensor } from '../../../../test/fixtures';
+import { type EncodedTensor, expectClose, expectNoLeaks, toTensor } from '@convkit/test-utils';
+import { readJson } from '@convkit/test-utils/node';
 import { leavesOnlyResult } from '../__fixtures__/leaks';
 import { compose } from './compose';
 import { centerCrop, crop, roundHalfEven } from './crop';

@@ -1,7 +1,7 @@
 // Runs the same computation with convkit's wasm kernels and with the original tfjs CPU
 // kernels (captured when the wasm kernels were registered) and compares the results.
 import * as tf from '@tensorflow/tfjs-core';
-import { expectClose, expectNoLeaks } from '../../../../../test/fixtures';
+import { expectClose, expectNoLeaks } from '@convkit/test-utils';
 import { expect } from 'vitest';
 import { disableFastKernels, enableFastKernels } from '../fast-kernels';
 import { runtime } from '../kernels/common';

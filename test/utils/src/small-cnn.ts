@@ -1,16 +1,12 @@
-// The network of scripts/fixtures/layers.py (conv-BN-ReLU-pool ×2, Dropout2d, Linear) built from
-// convkit layers, with the key mapping to the fixture's names. Browser-safe: no node imports.
+// The small CNNs of the fixture scripts, built from convkit layers, with the key mapping to the
+// fixtures' module names (features.*, classifier.*). Browser-safe: no node imports.
+//   fixtureCnn: scripts/fixtures/layers.py (packages/layers/src/__fixtures__/small-cnn.json)
+//   smallCnn:   scripts/fixtures/train.py (packages/train/src/__fixtures__/*.json)
 import * as tf from '@tensorflow/tfjs-core';
 import { logSoftmax } from '@convkit/core';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@convkit/layers';
 import { BatchNorm2d, Dropout2d } from '@convkit/regularization';
-
-export interface EncodedTensor {
-  shape: number[];
-  data: number[];
-}
-
-export const toTensor = (e: EncodedTensor): tf.Tensor => tf.tensor(e.data, e.shape, 'float32');
+import { type EncodedTensor, toTensor } from './tensors';
 
 export interface SmallCnnFixture {
   paramCount: number;
@@ -25,6 +21,7 @@ export interface SmallCnnFixture {
   lr: number;
 }
 
+/** layers.py's network: conv-BN-ReLU-pool ×2, Dropout2d, Linear. */
 export function fixtureCnn(): Sequential {
   const features = new Sequential(
     new Conv2d(1, 8, 3, { padding: 1 }),
@@ -40,12 +37,29 @@ export function fixtureCnn(): Sequential {
   return new Sequential(features, new Flatten(), new Linear(16 * 3 * 3, 5));
 }
 
+/** train.py's SmallCNN: Conv (no bias)-BN-ReLU-pool, Linear. */
+export function smallCnn(): Sequential {
+  const features = new Sequential(
+    new Conv2d(1, 4, 3, { padding: 1, bias: false }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new MaxPool2d({ kernelSize: 2 }),
+  );
+  return new Sequential(features, new Flatten(), new Linear(4 * 4 * 4, 3));
+}
+
 /** Our Sequential paths ↔ the fixture's module names (features.*, classifier.*). */
 export const ourKey = (k: string): string => k.replace(/^features\./, '0.').replace(/^classifier\./, '2.');
 export const theirKey = (k: string): string => k.replace(/^0\./, 'features.').replace(/^2\./, 'classifier.');
 
+/** Loads a fixture's state dict (its names, `num_batches_tracked` as int32 as PyTorch has it). */
 export function loadFixtureState(model: Sequential, dict: Record<string, EncodedTensor>): void {
-  const tensors = Object.fromEntries(Object.entries(dict).map(([k, v]) => [ourKey(k), toTensor(v)]));
+  const tensors = Object.fromEntries(
+    Object.entries(dict).map(([k, v]) => [
+      ourKey(k),
+      k.endsWith('num_batches_tracked') ? tf.tensor(v.data, v.shape, 'int32') : toTensor(v),
+    ]),
+  );
   model.loadStateDict(tensors);
   tf.dispose(Object.values(tensors));
 }

@@ -1,5 +1,6 @@
-// Shared by this package's Node tests: run an exported file on onnxruntime-node, check it with
-// the onnx package's checker (Debian's python3-onnx), compare logits. Not part of the package.
+// @convkit/test-utils/onnx (Node only): reads an exported ONNX file the way a deployment would,
+// independent of the convkit code that wrote it: onnx's own checker (Debian's python3-onnx) and
+// onnxruntime-node. Used by @convkit/onnx's tests and the e2e classifier spec.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 
-export const PYTHON = '/usr/bin/python3';
+const PYTHON = '/usr/bin/python3';
 
 let onnxChecker: boolean | undefined;
 /** Whether `/usr/bin/python3` has the onnx package (CI installs python3-onnx; it must be there). */
@@ -19,21 +20,25 @@ export function checkerAvailable(): boolean {
   return onnxChecker;
 }
 
-/** `onnx.checker.check_model(model, full_check=True)`; throws with the checker's message. */
+/** `onnx.checker.check_model(model, full_check=True)` on a file; throws with the checker's message. */
+export function checkOnnxFile(path: string): void {
+  const script = 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)';
+  execFileSync(PYTHON, ['-c', script, path], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** `checkOnnxFile` on bytes (written to a temporary file). */
 export function checkModel(bytes: Uint8Array): void {
   const dir = mkdtempSync(join(tmpdir(), 'convkit-onnx-'));
   try {
     const file = join(dir, 'model.onnx');
     writeFileSync(file, bytes);
-    execFileSync(PYTHON, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    checkOnnxFile(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs the file on onnxruntime-node's CPU provider: NCHW (or whatever layout it was exported for) in, `output` out. */
+/** Runs the file on onnxruntime-node's CPU provider: `input` (NCHW, or whatever layout it was exported for) in, `output` out. */
 export async function runOnnx(bytes: Uint8Array, input: tf.Tensor): Promise<tf.Tensor> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 2 });
   try {
@@ -42,11 +47,6 @@ export async function runOnnx(bytes: Uint8Array, input: tf.Tensor): Promise<tf.T
   } finally {
     await session.release();
   }
-}
-
-/** Max |a − b| / max |b|. */
-export function relativeDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 }
 
 export const toNchw = (x: tf.Tensor): tf.Tensor => tf.transpose(x, [0, 3, 1, 2]);

@@ -1,6 +1,6 @@
-// Which core op each case of packages/core/src/__fixtures__/ops.json exercises, shared by the
-// Node and the browser suites. Browser-safe: no node imports.
-import type * as tf from '@tensorflow/tfjs-core';
+// Which core op each case of packages/core/src/__fixtures__/ops.json exercises, and the check
+// against PyTorch, shared by the Node and the browser suites. Browser-safe: no node imports.
+import * as tf from '@tensorflow/tfjs-core';
 import {
   activation,
   type ActivationName,
@@ -15,8 +15,10 @@ import {
   type Padding,
   softmax,
 } from '@convkit/core';
-import fixture from '../packages/core/src/__fixtures__/ops.json';
-import { type EncodedTensor, toTensor } from './small-cnn-fixture';
+import { expect } from 'vitest';
+import fixture from '../../../packages/core/src/__fixtures__/ops.json';
+import { expectCloseAsync, type Tolerance } from './compare';
+import { type EncodedTensor, toTensor } from './tensors';
 
 export interface OpCase {
   meta: Record<string, any>;
@@ -76,4 +78,25 @@ export function opFor(name: string): Op {
   const found = ops.find(([prefix]) => name.startsWith(prefix));
   if (!found) throw new Error(`no op for fixture case '${name}'`);
   return found[1];
+}
+
+/**
+ * Forward value and gradients of sum(y·dy) against PyTorch's, on the active backend; no tensor may
+ * be left behind. Reads asynchronously, so it runs on every backend (WebGPU included).
+ */
+export async function checkAgainstTorch(name: string, c: OpCase, tol: Tolerance = {}): Promise<void> {
+  const op = opFor(name);
+  const names = Object.keys(c.inputs);
+  const inputs = names.map((n) => toTensor(c.inputs[n]));
+  const dy = toTensor(c.dy);
+  const call = (...xs: tf.Tensor[]) => op(Object.fromEntries(names.map((n, i) => [n, xs[i]])), c.meta);
+  const before = tf.memory().numTensors;
+  const y = tf.tidy(() => call(...inputs));
+  await expectCloseAsync(y, c.y, tol, 'forward');
+  y.dispose();
+  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(call(...xs), dy)))(inputs);
+  for (const [i, n] of names.entries()) await expectCloseAsync(grads[i], c.grads[n], tol, `d/d${n}`);
+  tf.dispose(grads);
+  expect(tf.memory().numTensors, 'tensors left behind').toBe(before);
+  tf.dispose([...inputs, dy]);
 }

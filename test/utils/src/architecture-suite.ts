@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageClassifier } from '@convkit/core';
 import { describe, expect, it } from 'vitest';
+import { relativeDiff } from './compare';
 import { torchAvailable, torchReference } from './torch-reference';
 
 export interface ArchitectureCase {
@@ -14,11 +15,6 @@ export interface ArchitectureCase {
   extra?: string[];
   /** Train-mode check: input size, and whether every parameter must get a non-zero gradient. */
   trainSize?: number;
-}
-
-/** Max |ours − torch| / max |torch| over the logits. */
-function relativeDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 }
 
 /** The checks every architecture must pass against torchvision. */
