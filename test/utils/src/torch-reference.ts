@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -35,27 +35,21 @@ export function ensureTorchReference(model: string, { size = 64, seed = 0, batch
   const tag = extra.length ? `-${extra.join('').replace(/-/g, '')}` : '';
   const dir = join(CACHE, `${model}${tag}`);
   const stem = join(dir, `${model}-${size}-${seed}`);
-  const wantsPth = extra.includes('--pth');
-  if (!existsSync(`${stem}.bin`) || !existsSync(`${stem}.json`) || (wantsPth && !existsSync(`${stem}.pth`))) {
-    execFileSync(
-      PYTHON,
-      [
-        join(ROOT, 'scripts/fixtures/architectures.py'),
-        model,
-        '--size',
-        String(size),
-        '--seed',
-        String(seed),
-        '--batch',
-        String(batch),
-        '--out',
-        dir,
-        ...extra,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+  const files = ['.bin', '.json', ...(extra.includes('--pth') ? ['.pth'] : [])];
+  if (files.every((ext) => existsSync(`${stem}${ext}`))) return stem;
+  // Test files run in parallel workers and may ask for the same reference at once: each writes
+  // into a folder of its own and renames the finished files into place (json last), so a reader
+  // that finds a file finds it whole.
+  mkdirSync(CACHE, { recursive: true });
+  const scratch = mkdtempSync(join(CACHE, '.tmp-'));
+  try {
+    const args = ['--size', String(size), '--seed', String(seed), '--batch', String(batch), '--out', scratch, ...extra];
+    execFileSync(PYTHON, [join(ROOT, 'scripts/fixtures/architectures.py'), model, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    mkdirSync(dir, { recursive: true });
+    const name = basename(stem);
+    for (const ext of files.filter((e) => e !== '.json').concat('.json')) renameSync(join(scratch, `${name}${ext}`), `${stem}${ext}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   return stem;
 }
