@@ -1,40 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { createModel, listModels } from '@convkit/models';
-import { describe, expect, it } from 'vitest';
-import { exportOnnx } from './index';
-import { heScaledConvs, inputDependence, relativeDiff } from '@convkit/test-utils';
-import { checkerAvailable, checkModel, runOnnx, toNchw } from '@convkit/test-utils/onnx';
+import { listModels } from '@convkit/models';
+import { describeOnnxParity } from '../test/architecture-parity';
 
-// Small inputs keep the big models fast; each still runs every stage (VGG and ResNet reach 1×1).
-const sizeFor = (name: string) => (name.startsWith('googlenet') ? 64 : name.includes('tf_') ? 33 : 32); // odd: TensorFlow "SAME" pads unevenly
-const names = process.env.CONVKIT_ONNX_MODELS?.split(',') ?? listModels().map((m) => m.name);
-
-describe('exportOnnx: every architecture in listModels() matches convkit on onnxruntime-node', () => {
-  it.each(names)(
-    '%s',
-    async (name) => {
-      const size = sizeFor(name);
-      const model = createModel(name, { seed: 0, numClasses: 16 });
-      if (name.startsWith('googlenet')) heScaledConvs(model);
-      try {
-        const before = tf.memory().numTensors;
-        const bytes = await exportOnnx(model, { inputShape: [1, 3, size, size] });
-        expect(tf.memory().numTensors).toBe(before);
-        if (checkerAvailable()) checkModel(bytes);
-        // Batch 3 through the dynamic batch dimension, and batch 1.
-        const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 7);
-        const ours = model.predict(x);
-        expect(await inputDependence(ours), 'logits that change with the input').toBeGreaterThan(1e-2);
-        const theirs = await runOnnx(bytes, toNchw(x));
-        expect(theirs.shape).toEqual([3, 16]);
-        expect(relativeDiff(theirs, ours)).toBeLessThan(1e-4);
-        const one = await runOnnx(bytes, toNchw(tf.slice(x, [1], [1])));
-        expect(relativeDiff(one, tf.slice(ours, [1], [1]))).toBeLessThan(1e-4);
-        tf.dispose([x, ours, theirs, one]);
-      } finally {
-        model.dispose();
-      }
-    },
-    600_000,
-  );
-});
+describeOnnxParity(
+  'exportOnnx: every architecture in listModels() but VGG matches convkit on onnxruntime-node',
+  listModels()
+    .map((m) => m.name)
+    .filter((name) => !name.startsWith('vgg')),
+);
