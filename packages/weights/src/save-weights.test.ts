@@ -38,6 +38,10 @@ describe('saveWeights', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     expect(() => saveWeights(source, { layout: 'nchw' as never })).toThrow(OptionError);
+    // A file path where the options go (JavaScript callers) is an error, not an ignored argument.
+    expect(() => saveWeights(source, 'model.safetensors' as never)).toThrow(
+      /^saveWeights\.options: expected an options object, got the string 'model\.safetensors'; saveWeights returns the bytes/,
+    );
     source.dispose();
   });
 });

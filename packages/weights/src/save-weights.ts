@@ -24,6 +24,11 @@ export interface SaveWeightsOptions {
  * reads either back into the module.
  */
 export function saveWeights(model: Module, options: SaveWeightsOptions = {}): Uint8Array {
+  if (typeof options !== 'object' || options === null)
+    throw new OptionError(
+      'saveWeights.options',
+      `expected an options object, got ${typeof options === 'string' ? `the string '${options}'` : String(options)}; saveWeights returns the bytes (write them with fs.writeFileSync)`,
+    );
   const { layout = 'pytorch' } = options;
   if (layout !== 'pytorch' && layout !== 'tfjs')
     throw new OptionError('saveWeights.layout', `must be 'pytorch' or 'tfjs', got '${layout}'`);
