@@ -2,7 +2,7 @@
 
 Usage: python3 scripts/catalog/timm-weights.py PATH_TO_TIMM_CHECKOUT
 
-Reads each chosen weight's `_cfg(...)` from timm/models/{efficientnet,resnet}.py (timm itself
+Reads each chosen weight's `_cfg(...)` from timm/models/{efficientnet,resnet,mobilenetv3}.py (timm itself
 need not be importable), its ImageNet accuracy at that input size from
 results/results-imagenet.csv, and the parameter count from torchvision's catalog of the same
 architecture (timm's EfficientNets and ResNets have torchvision's widths and depths).
@@ -25,7 +25,12 @@ WANTED = {
     + ['tf_efficientnet_b5.ra_in1k', 'tf_efficientnet_b7.ra_in1k', 'efficientnet_b0.ra_in1k', 'efficientnet_b1.ft_in1k',
        'efficientnet_b2.ra_in1k', 'efficientnet_b3.ra2_in1k', 'efficientnet_b4.ra2_in1k'],
     'resnet': [f'resnet{d}.a1_in1k' for d in (18, 34, 50, 101, 152)],
+    'mobilenet': ['mobilenetv3_large_100.ra_in1k', 'mobilenetv3_small_100.lamb_in1k'],
 }
+# timm's source file per package, where their names differ.
+TIMM_FILES = {'mobilenet': 'mobilenetv3'}
+# torchvision's builder of the same architecture (same widths and depths), for the parameter count.
+TORCHVISION_ARCH = {'mobilenetv3_large_100': 'mobilenet_v3_large', 'mobilenetv3_small_100': 'mobilenet_v3_small'}
 CONSTANTS = {
     'IMAGENET_DEFAULT_MEAN': (0.485, 0.456, 0.406), 'IMAGENET_DEFAULT_STD': (0.229, 0.224, 0.225),
     'IMAGENET_INCEPTION_MEAN': (0.5, 0.5, 0.5), 'IMAGENET_INCEPTION_STD': (0.5, 0.5, 0.5),
@@ -62,7 +67,7 @@ def accuracy(full_name, size):
 
 def torchvision_params(family, arch):
     with open(os.path.join(ROOT, 'packages', 'architectures', family, 'src', 'weights-catalog.json')) as f:
-        return json.load(f)[arch.removeprefix('tf_')][0]['numParams']
+        return json.load(f)[TORCHVISION_ARCH.get(arch, arch.removeprefix('tf_'))][0]['numParams']
 
 
 def entry(family, source, namespace, full_name):
@@ -86,7 +91,7 @@ def entry(family, source, namespace, full_name):
 
 
 for family, names in WANTED.items():
-    with open(os.path.join(TIMM, 'timm', 'models', f'{family}.py')) as f:
+    with open(os.path.join(TIMM, 'timm', 'models', f'{TIMM_FILES.get(family, family)}.py')) as f:
         source = f.read()
     namespace = cfg_functions(source)
     catalog = {}

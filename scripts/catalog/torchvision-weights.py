@@ -16,7 +16,11 @@ FAMILIES = {
     'googlenet': ['googlenet'],
     'resnet': ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d',
                'resnext101_32x8d', 'resnext101_64x4d', 'wide_resnet50_2', 'wide_resnet101_2'],
-    'efficientnet': [f'efficientnet_b{i}' for i in range(8)],
+    'efficientnet': [f'efficientnet_b{i}' for i in range(8)] + [f'efficientnet_v2_{s}' for s in 'sml'],
+    'mobilenet': ['mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large'],
+    'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0', 'mnasnet1_3'],
+    'shufflenet': [f'shufflenet_v2_x{w}' for w in ('0_5', '1_0', '1_5', '2_0')],
+    'squeezenet': ['squeezenet1_0', 'squeezenet1_1'],
 }
 
 

@@ -21,10 +21,14 @@ export function torchAvailable(): boolean {
 
 export interface TorchReference {
   numParams: number;
+  /** max |PyTorch float32 − float64| / max |logit|: how much the model amplifies rounding. */
+  float32Error: number;
   /** torchvision's state dict, already in tfjs layouts. */
   state: Record<string, tf.Tensor>;
   input: tf.Tensor;
   logits: tf.Tensor;
+  /** One training step (`--grads`): its input, labels, cross-entropy loss and gradients by state-dict name, tfjs layouts. */
+  step?: { input: tf.Tensor; labels: number[]; loss: number; grads: Record<string, tf.Tensor> };
   /** `torch.save(model.state_dict())` in PyTorch's layout, when `--pth` was asked for. */
   pthPath: string;
   dispose(): void;
@@ -62,6 +66,7 @@ export function torchReference(
   const stem = ensureTorchReference(model, options);
   const header = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as {
     numParams: number;
+    float32Error: number;
     tensors: Record<string, { shape: number[]; offset: number }>;
   };
   const bytes = readFileSync(`${stem}.bin`);
@@ -71,16 +76,26 @@ export function torchReference(
     const values = new Float32Array(bytes.buffer, bytes.byteOffset + offset, size);
     tensors[name] = tf.tensor(values.slice(), shape, 'float32');
   }
-  const state = Object.fromEntries(
-    Object.entries(tensors)
-      .filter(([k]) => k.startsWith('state.'))
-      .map(([k, v]) => [k.slice(6), v]),
-  );
+  const prefixed = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+  const state = prefixed('state.');
+  const step = tensors.grad_input && {
+    input: tensors.grad_input,
+    labels: Array.from(tensors.grad_labels.dataSync()),
+    loss: tensors.grad_loss.dataSync()[0],
+    grads: prefixed('grad.'),
+  };
   return {
     numParams: header.numParams,
+    float32Error: header.float32Error,
     state,
     input: tensors.input,
     logits: tensors.logits,
+    step,
     pthPath: `${stem}.pth`,
     dispose: () => tf.dispose(Object.values(tensors)),
   };

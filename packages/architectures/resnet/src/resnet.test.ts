@@ -4,7 +4,7 @@ import { describeArchitectures } from '@convkit/test-utils/node';
 import { resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, wide_resnet50_2, resnetWeights } from './index';
 
 describeArchitectures('ResNet', [
-  { name: 'resnet18', build: () => resnet18({ seed: 0 }), params: 11_689_512, size: 64 },
+  { name: 'resnet18', build: () => resnet18({ seed: 0 }), params: 11_689_512, size: 64, gradients: true },
   { name: 'resnet34', build: () => resnet34({ seed: 0 }), params: 21_797_672, size: 64 },
   { name: 'resnet50', build: () => resnet50({ seed: 0 }), params: 25_557_032, size: 64 },
   { name: 'resnet101', build: () => resnet101({ seed: 0 }), params: 44_549_160, size: 48, trainSize: 32 },
