@@ -1,0 +1,2 @@
+export * from './mobilenet';
+export * from './timm-mobilenetv3';
