@@ -2,9 +2,12 @@
 // in the groups the performance guide reports (depthwise convs, 1×1 convs, the SE blocks, SiLU, …),
 // and the wall time outside kernels (tfjs's engine, tidy, bookkeeping).
 // Build first, then: node bench/profile.mjs [model ...] [--batch 1,8] [--runs 5] [--markdown]
+// CONVKIT_BACKEND_CPU=<path of a built backend-cpu index.js> profiles another build of the CPU
+// backend (e.g. the previous one, copied aside, for a before/after comparison).
 import * as tf from '@tensorflow/tfjs-core';
-import '@convkit/backend-cpu';
 import { createModel } from '@convkit/models';
+
+await import(process.env.CONVKIT_BACKEND_CPU ?? '@convkit/backend-cpu');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -27,6 +30,7 @@ function group({ name, inputShapes, outputShapes }) {
   if (name === 'Mean' && outputShapes[0]?.[1] === 1) return pooled ? 'SE block' : 'SE block / global pool';
   if (pooled && x.length === 4) return 'SE block';
   if (name === 'Multiply' && inputShapes[1]?.[1] === 1 && inputShapes[1]?.[2] === 1) return 'SE block';
+  if (/Relu6|Hardswish|Hardsigmoid/i.test(name)) return 'ReLU6 / Hardswish / Hardsigmoid';
   if (name === 'Sigmoid' || name === 'Multiply' || /Silu|Swish/i.test(name)) return 'SiLU';
   if (/Pool/.test(name)) return 'pooling';
   if (/MatMul/.test(name)) return 'fully connected';

@@ -27,6 +27,15 @@ const published: Record<string, number> = {
   efficientnet_b5: 30_389_784,
   efficientnet_b6: 43_040_704,
   efficientnet_b7: 66_347_960,
+  mobilenet_v2: 3_504_872,
+  mobilenet_v3_small: 2_542_856,
+  mobilenet_v3_large: 5_483_032,
+  mnasnet0_5: 2_218_512,
+  mnasnet0_75: 3_170_208,
+  mnasnet1_0: 4_383_312,
+  mnasnet1_3: 6_282_256,
+  squeezenet1_0: 1_248_424,
+  squeezenet1_1: 1_235_496,
 };
 
 describe('@convkit/models', () => {
@@ -37,6 +46,12 @@ describe('@convkit/models', () => {
     }
     expect(modelInfo('efficientnet_b3').inputSize).toBe(300);
     expect(modelInfo('resnet50').weights.map((w) => w.tag)).toEqual(['IMAGENET1K_V1', 'IMAGENET1K_V2']);
+    // mobilenet_v3_large's V2 weights are evaluated at resize 232, crop 224.
+    expect(modelInfo('mobilenet_v3_large').weights.map((w) => [w.tag, w.transforms.resizeSize])).toEqual([
+      ['IMAGENET1K_V1', 256],
+      ['IMAGENET1K_V2', 232],
+    ]);
+    expect(modelInfo('timm/mobilenetv3_large_100')).toMatchObject({ family: 'mobilenet', source: 'timm', params: 5_483_032 });
   });
 
   it('createModel builds a model by name with options', () => {

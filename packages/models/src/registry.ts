@@ -1,7 +1,10 @@
 import { type ClassifierOptions, type ImageClassifier, UnknownNameError, type WeightsEntry } from '@convkit/core';
 import * as efficientnet from '@convkit/efficientnet';
 import * as googlenet from '@convkit/googlenet';
+import * as mnasnet from '@convkit/mnasnet';
+import * as mobilenet from '@convkit/mobilenet';
 import * as resnet from '@convkit/resnet';
+import * as squeezenet from '@convkit/squeezenet';
 import * as vgg from '@convkit/vgg';
 
 type Builder = (options?: ClassifierOptions & Record<string, unknown>) => ImageClassifier;
@@ -37,6 +40,21 @@ const families: Family[] = [
     builder: fromModule(efficientnet),
   },
   {
+    family: 'mobilenet',
+    source: 'torchvision',
+    names: mobilenet.mobilenetNames,
+    weights: mobilenet.mobilenetWeights,
+    builder: fromModule(mobilenet),
+  },
+  { family: 'mnasnet', source: 'torchvision', names: mnasnet.mnasnetNames, weights: mnasnet.mnasnetWeights, builder: fromModule(mnasnet) },
+  {
+    family: 'squeezenet',
+    source: 'torchvision',
+    names: squeezenet.squeezenetNames,
+    weights: squeezenet.squeezenetWeights,
+    builder: fromModule(squeezenet),
+  },
+  {
     family: 'resnet',
     source: 'timm',
     names: resnet.timmResnetNames,
@@ -49,6 +67,13 @@ const families: Family[] = [
     names: efficientnet.timmEfficientnetNames,
     weights: efficientnet.timmEfficientnetWeights,
     builder: (name) => (options) => efficientnet.timmEfficientNet(name as efficientnet.TimmEfficientNetName, options),
+  },
+  {
+    family: 'mobilenet',
+    source: 'timm',
+    names: mobilenet.timmMobilenetv3Names,
+    weights: mobilenet.timmMobilenetv3Weights,
+    builder: (name) => (options) => mobilenet.timmMobilenetv3(name as mobilenet.TimmMobileNetV3Name, options),
   },
 ];
 

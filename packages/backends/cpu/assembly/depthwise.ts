@@ -1,5 +1,5 @@
 // Depthwise convolution (channel multiplier 1) and its filter gradient: direct SIMD over channels.
-import { activate, claim, lanes, madd, prm, storeLanes, tapEnd, tapStart } from './common';
+import { activate, claim, lanes, madd, prm, setupConstants, storeLanes, tapEnd, tapStart } from './common';
 
 // Four adjacent output pixels whose taps are all inside the input, `vec`: four channels at c (else
 // one, in lane 0). Each weight load serves the four pixels.
@@ -92,6 +92,7 @@ function depthwisePlain(
  * Items are output rows (n, oh).
  */
 export function depthwise(p: usize, tid: i32, nt: i32): void {
+  setupConstants();
   const x = <usize>prm(p, 0), N = prm(p, 1), H = prm(p, 2), W = prm(p, 3), C = prm(p, 4);
   const OH = prm(p, 5), OW = prm(p, 6), KH = prm(p, 7), KW = prm(p, 8);
   const sH = prm(p, 9), sW = prm(p, 10), dH = prm(p, 11), dW = prm(p, 12);

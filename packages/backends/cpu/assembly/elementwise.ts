@@ -1,9 +1,10 @@
 // Elementwise ops (branch-free SIMD: a JS `x < 0 ? 0 : x` mispredicts on half of the
 // values of a post-batch-norm activation)
-import { claim, prm, sigmoid4 } from './common';
-
-const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3, OP_RSUB = 4, OP_RDIV = 5, OP_SILU_GRAD = 6;
-const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12, OP_SIGMOID = 13, OP_SILU = 14;
+import {
+  OP_ADD, OP_DIV, OP_EXP, OP_HARDSIGMOID, OP_HARDSWISH, OP_MUL, OP_RELU, OP_RELU6, OP_RSUB, OP_SIGMOID, OP_SILU,
+  OP_SILU_GRAD, OP_SUB,
+} from '../src/wasm/abi';
+import { claim, expf4, hardsigmoid4, prm, setupConstants, sigmoid4 } from './common';
 
 @inline function binop(op: i32, x: v128, y: v128): v128 {
   switch (op) {
@@ -28,6 +29,9 @@ const OP_RELU = 10, OP_RELU6 = 11, OP_STEP = 12, OP_SIGMOID = 13, OP_SILU = 14;
   if (op == OP_RELU6) return f32x4.min(f32x4.max(x, zero), f32x4.splat(6));
   if (op == OP_SIGMOID) return sigmoid4(x);
   if (op == OP_SILU) return f32x4.mul(x, sigmoid4(x));
+  if (op == OP_HARDSIGMOID) return hardsigmoid4(x);
+  if (op == OP_HARDSWISH) return f32x4.mul(x, hardsigmoid4(x));
+  if (op == OP_EXP) return expf4(x);
   // Step: 1 where x > 0, alpha elsewhere, NaN stays NaN.
   const r = v128.bitselect(f32x4.splat(1), alpha, f32x4.gt(x, zero));
   return v128.bitselect(x, r, f32x4.ne(x, x));
@@ -58,6 +62,7 @@ function span(op: i32, a: usize, b: usize, bScalar: bool, y: usize, len: i32, al
  * ops ignore b. Params: a b y n period op alphaBits rowEvery counter. Items are chunks of whole periods.
  */
 export function elementwise(p: usize, tid: i32, nt: i32): void {
+  setupConstants();
   const a = <usize>prm(p, 0), b = <usize>prm(p, 1), y = <usize>prm(p, 2);
   const n = prm(p, 3), period = prm(p, 4), op = prm(p, 5);
   const alpha = v128.load32_splat(p + 24);

@@ -2,7 +2,7 @@
 // V = Bᵀ d B of each 4×4 input tile, U = G g Gᵀ of each filter (host side), M_ξ = V_ξ · U_ξ
 // (16 GEMMs, one per transform coordinate ξ), y = Aᵀ M A of each tile: 16 multiplies per 2×2
 // outputs instead of 36.
-import { claim, epilogue, prm } from './common';
+import { claim, epilogue, prm, setupConstants } from './common';
 
 @inline function tileLoad(row: usize, ok: bool, iw: i32, W: i32, cBytes: usize): v128 {
   return ok && iw >= 0 && iw < W ? v128.load(row + <usize>iw * cBytes) : f32x4.splat(0);
@@ -78,6 +78,7 @@ export function winogradInput(p: usize, tid: i32, nt: i32): void {
  * y's previous values when accumulating (a residual), bias and activation. Items are tile rows (n, th).
  */
 export function winogradOutput(p: usize, tid: i32, nt: i32): void {
+  setupConstants();
   const Mp = <usize>prm(p, 0), N = prm(p, 1), OH = prm(p, 2), OW = prm(p, 3), C = prm(p, 4);
   const tilesH = prm(p, 5), tilesW = prm(p, 6), y = <usize>prm(p, 7), bias = <usize>prm(p, 8), act = prm(p, 9);
   const accumulate = prm(p, 10);

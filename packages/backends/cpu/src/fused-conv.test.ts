@@ -2,7 +2,8 @@ import { FusedConvKernel, activation as applyActivation, conv2d, ShapeError } fr
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
-import { enableFastKernels } from './fast-kernels';
+import { disableFastKernels, enableFastKernels } from './fast-kernels';
+import { scalarActivation } from './kernels/fused-conv';
 import { runtime } from './kernels/common';
 
 /** The kernels `fn` runs, in order. */
@@ -74,10 +75,11 @@ describe('conv2d with a fused residual add (ConvkitFusedConv2D)', () => {
   });
 });
 
-// The epilogue activations of EfficientNet (SiLU, the SE gate's sigmoid) and MobileNet (ReLU6),
-// on plain and depthwise convolutions; the reference is core's separate tfjs ops.
-describe('conv2d with bias and SiLU / sigmoid / ReLU6 in the epilogue', () => {
-  const activations = ['silu', 'sigmoid', 'relu6', 'relu', 'linear'] as const;
+// The epilogue activations of EfficientNet (SiLU, the SE gate's sigmoid) and MobileNet (ReLU6,
+// and MobileNetV3's hardswish and its SE gate's hardsigmoid), on plain and depthwise convolutions;
+// the reference is core's separate tfjs ops (hardswish / hardsigmoid through tfjs's relu6).
+describe('conv2d with bias and SiLU / sigmoid / ReLU6 / hardswish / hardsigmoid in the epilogue', () => {
+  const activations = ['silu', 'sigmoid', 'relu6', 'relu', 'linear', 'hardswish', 'hardsigmoid'] as const;
   it.each([
     ['1×1 (an MBConv expand conv)', [2, 7, 9, 24], [1, 1, 24, 40], 1, 0, 1],
     ['3×3 stride 2, odd channels (the stem)', [1, 11, 9, 3], [3, 3, 3, 10], 2, 1, 1],
@@ -103,7 +105,7 @@ describe('conv2d with bias and SiLU / sigmoid / ReLU6 in the epilogue', () => {
     const x = randn([2, 6, 6, 8]) as tf.Tensor4D;
     const w = randn([3, 3, 1, 8], 0.3) as tf.Tensor4D;
     const bias = randn([8]) as tf.Tensor1D;
-    for (const activation of ['silu', 'sigmoid', 'relu6'] as const) {
+    for (const activation of ['silu', 'sigmoid', 'relu6', 'hardswish', 'hardsigmoid'] as const) {
       const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
         weightedSum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { padding: 1, groups: 8, bias: c as tf.Tensor1D, activation }), 3);
       compareWithTfjs(() => tf.grads(f)([x, w, bias]));
@@ -165,3 +167,49 @@ function expectCloseArrays(a: unknown, b: unknown): void {
   expect(fa.length).toBe(fb.length);
   fa.forEach((v, i) => expect(Math.abs(v - fb[i])).toBeLessThanOrEqual(1e-4 * scale));
 }
+
+// Pre-activations at the kinks of hardswish / hardsigmoid (±3), just beside them, at 0 and -0,
+// large, huge and NaN: through an identity 1×1 conv (GEMM epilogue) and a depthwise conv with
+// unit taps (depthwise epilogue), against core's relu6-based formula on tfjs's ops.
+describe('hardswish / hardsigmoid epilogues at their edge values', () => {
+  const edges = [-1e30, -1e4, -100, -6, -3.0001, -3, -2.9999, -1.5, -0, 0, 0.5, 2.9999, 3, 3.0001, 6, 100, 1e4, 1e30, Number.NaN];
+  const C = edges.length;
+  const x = (n = C) => tf.tensor4d(edges.slice(0, n), [1, 1, 1, n]);
+  it.each(['hardswish', 'hardsigmoid', 'relu6', 'silu', 'sigmoid'] as const)('%s', (activation) => {
+    // (The identity GEMM leaves NaN out: 0·NaN would reach every output.)
+    const eye = tf.reshape(tf.eye(C - 1), [1, 1, C - 1, C - 1]) as tf.Tensor4D;
+    const ones = tf.ones([1, 1, 1, C]) as tf.Tensor4D;
+    compareWithTfjs(() => conv2d(x(C - 1), eye, { bias: tf.zeros([C - 1]) as tf.Tensor1D, activation }), { rtol: 1e-6 });
+    compareWithTfjs(() => conv2d(x(), ones, { bias: tf.zeros([C]) as tf.Tensor1D, activation, groups: C }), { rtol: 1e-6 });
+    enableFastKernels();
+    if (activation.startsWith('hard')) {
+      for (const got of [
+        Array.from(conv2d(x(C - 1), eye, { bias: tf.zeros([C - 1]) as tf.Tensor1D, activation }).dataSync()),
+        Array.from(conv2d(x(), ones, { bias: tf.zeros([C]) as tf.Tensor1D, activation, groups: C }).dataSync()),
+      ]) {
+        const at = (v: number) => got[edges.indexOf(v)];
+        expect(at(-3) === 0).toBe(true); // (hardswish gives -0 there, as PyTorch's x · 0 does)
+        expect(at(3)).toBe(activation === 'hardswish' ? 3 : 1);
+        expect(at(1e30)).toBe(activation === 'hardswish' ? Math.fround(1e30) : 1);
+        expect(at(-1e30) === 0).toBe(true);
+        if (got.length === C) expect(got[C - 1]).toBeNaN();
+      }
+    }
+  });
+
+  it("the JS path's activations (no wasm) agree with the formula at the same values", () => {
+    const ref = (name: 'hardswish' | 'hardsigmoid') => {
+      disableFastKernels();
+      try {
+        return Array.from(applyActivation(x(), name).dataSync());
+      } finally {
+        enableFastKernels();
+      }
+    };
+    for (const name of ['hardswish', 'hardsigmoid'] as const) {
+      const want = ref(name);
+      const got = edges.map((v) => Math.fround(scalarActivation[name](v)));
+      got.forEach((g, i) => (Number.isNaN(want[i]) ? expect(g).toBeNaN() : expect(g).toBeCloseTo(want[i], 6)));
+    }
+  });
+});

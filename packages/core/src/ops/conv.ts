@@ -39,10 +39,10 @@ export interface Conv2dOptions {
 export const FusedConvKernel = 'ConvkitFusedConv2D';
 
 /** Activations {@link FusedConvKernel} applies in its epilogue. */
-export const fusedActivations = ['linear', 'relu', 'relu6', 'sigmoid', 'silu'] as const;
+export const fusedActivations = ['linear', 'relu', 'relu6', 'sigmoid', 'silu', 'hardsigmoid', 'hardswish'] as const;
 type FusedActivation = (typeof fusedActivations)[number];
 
-// ∂act/∂z as a function of the saved output y = act(z) (and of z, recomputed, for SiLU).
+// ∂act/∂z as a function of the saved output y = act(z) (and of z, recomputed, for SiLU and hardswish).
 function activationGrad(act: FusedActivation, dy: tf.Tensor, y: tf.Tensor, preActivation: () => tf.Tensor): tf.Tensor {
   switch (act) {
     case 'relu':
@@ -53,6 +53,15 @@ function activationGrad(act: FusedActivation, dy: tf.Tensor, y: tf.Tensor, preAc
       return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
     case 'silu':
       return siluGrad(preActivation(), dy);
+    case 'hardsigmoid':
+      // 1/6 where -3 < z < 3, i.e. where 0 < y < 1.
+      return tf.mul(dy, tf.mul(tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 1)), 'float32'), 1 / 6));
+    case 'hardswish': {
+      // PyTorch's: 0 below -3, z/3 + 1/2 up to 3, 1 above.
+      const z = preActivation();
+      const mid = tf.add(tf.div(z, 3), 0.5);
+      return tf.mul(dy, tf.where(tf.less(z, -3), tf.zerosLike(z), tf.where(tf.lessEqual(z, 3), mid, tf.onesLike(z))));
+    }
     default:
       return dy;
   }

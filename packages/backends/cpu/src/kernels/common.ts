@@ -90,7 +90,7 @@ export function outputTensor(backend: CpuBackend, e: Engine, ptr: number, shape:
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
-/** Maps a tfjs fused activation (or convkit's `'silu'`); undefined means "not supported, fall back". */
+/** Maps a tfjs fused activation (or convkit's `'silu'`, `'hardsigmoid'`, `'hardswish'`); undefined means "not supported, fall back". */
 export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue | undefined {
   switch (activation ?? 'linear') {
     case 'linear':
@@ -103,6 +103,10 @@ export function epilogue(activation: unknown, leakyreluAlpha: unknown): Epilogue
       return { act: Act.Sigmoid };
     case 'silu':
       return { act: Act.Silu };
+    case 'hardsigmoid':
+      return { act: Act.Hardsigmoid };
+    case 'hardswish':
+      return { act: Act.Hardswish };
     case 'elu':
       return {
         act: Act.Linear,

@@ -1,6 +1,6 @@
 // core's fused convolution, act(conv(x) + bias + residual), plain or depthwise: a residual is
 // loaded into the output before the GEMM (or Winograd) accumulates into it, and bias and
-// activation (SiLU and sigmoid included) run in the epilogue, so nothing takes an extra pass.
+// activation (SiLU, sigmoid, hardswish and hardsigmoid included) run in the epilogue, so nothing takes an extra pass.
 // Without the wasm path it runs tfjs's kernels and finishes in JS.
 import { FusedConvKernel } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,12 +10,15 @@ import { type CpuBackend, epilogue, f32, fallback, type FastKernel, type KernelA
 import { conv2dWasm } from './conv2d';
 import { depthwiseWasm } from './depthwise-conv2d';
 
-const scalarActivation: Record<string, (v: number) => number> = {
+/** The epilogue activations in JS, for the path without wasm (PyTorch's definitions). */
+export const scalarActivation: Record<string, (v: number) => number> = {
   linear: (v) => v,
   relu: (v) => (v < 0 ? 0 : v),
   relu6: (v) => Math.min(Math.max(v, 0), 6),
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   silu: (v) => v / (1 + Math.exp(-v)),
+  hardsigmoid: (v) => Math.min(Math.max(v + 3, 0), 6) / 6,
+  hardswish: (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6,
 };
 
 function wasmPath(args: KernelArgs, attrs: tf.NamedAttrMap, act: Act, residual?: Float32Array): tf.TensorInfo | undefined {
@@ -30,7 +33,7 @@ function wasmPath(args: KernelArgs, attrs: tf.NamedAttrMap, act: Act, residual?:
 }
 
 /** tfjs's (linear) convolution, then residual and activation in JS. */
-function tfjsPath(
+export function tfjsPath(
   backend: CpuBackend,
   args: KernelArgs,
   attrs: tf.NamedAttrMap,

@@ -1,20 +1,26 @@
 // Host side of the `elementwise` wasm kernel: one input (plus an optional second one that
 // repeats with a period) in, one output out.
+import * as abi from './abi';
 import type { Engine } from './engine';
 
+/** Operation codes of the `elementwise` kernel (defined in abi.ts, which the kernels import too). */
 export const ElementwiseOp = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  rsub: 4,
-  rdiv: 5,
-  siluGrad: 6,
-  relu: 10,
-  relu6: 11,
-  step: 12,
-  sigmoid: 13,
-  silu: 14,
+  add: abi.OP_ADD,
+  sub: abi.OP_SUB,
+  mul: abi.OP_MUL,
+  div: abi.OP_DIV,
+  rsub: abi.OP_RSUB,
+  rdiv: abi.OP_RDIV,
+  siluGrad: abi.OP_SILU_GRAD,
+  relu: abi.OP_RELU,
+  relu6: abi.OP_RELU6,
+  step: abi.OP_STEP,
+  sigmoid: abi.OP_SIGMOID,
+  silu: abi.OP_SILU,
+  hardsigmoid: abi.OP_HARDSIGMOID,
+  hardswish: abi.OP_HARDSWISH,
+  /** The epilogues' e^x, argument clamped to [-86.6, 88.37626] (tests and benchmarks measure it). */
+  exp: abi.OP_EXP,
 } as const;
 export type ElementwiseOp = (typeof ElementwiseOp)[keyof typeof ElementwiseOp];
 

@@ -1,9 +1,18 @@
 // GEMM building blocks on top of the wasm kernels: packing B and running C = A·B with the
 // block sizes chosen from the problem shape.
+import { ACT_HARDSIGMOID, ACT_HARDSWISH, ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_SIGMOID, ACT_SILU } from './abi';
 import type { Engine } from './engine';
 
-/** Epilogue codes understood by the wasm kernels. */
-export const Act = { Linear: 0, Relu: 1, Relu6: 2, Sigmoid: 3, Silu: 4 } as const;
+/** Epilogue codes understood by the wasm kernels (defined in abi.ts, which the kernels import too). */
+export const Act = {
+  Linear: ACT_LINEAR,
+  Relu: ACT_RELU,
+  Relu6: ACT_RELU6,
+  Sigmoid: ACT_SIGMOID,
+  Silu: ACT_SILU,
+  Hardsigmoid: ACT_HARDSIGMOID,
+  Hardswish: ACT_HARDSWISH,
+} as const;
 export type Act = (typeof Act)[keyof typeof Act];
 
 /** Floats occupied by B packed into 16-column panels. */
