@@ -73,3 +73,12 @@ export function conv2dParamCount({
 export function linearParamCount(inFeatures: number, outFeatures: number, { bias = true }: { bias?: boolean } = {}): number {
   return inFeatures * outFeatures + (bias ? outFeatures : 0);
 }
+
+/**
+ * torchvision's `_make_divisible` (MobileNet, EfficientNet): `v` rounded to the nearest multiple
+ * of `divisor`, at least `minValue`, and never more than 10 % below `v`.
+ */
+export function makeDivisible(v: number, divisor = 8, minValue = divisor): number {
+  const rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
+  return rounded < 0.9 * v ? rounded + divisor : rounded;
+}

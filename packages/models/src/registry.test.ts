@@ -36,6 +36,13 @@ const published: Record<string, number> = {
   mnasnet1_3: 6_282_256,
   squeezenet1_0: 1_248_424,
   squeezenet1_1: 1_235_496,
+  shufflenet_v2_x0_5: 1_366_792,
+  shufflenet_v2_x1_0: 2_278_604,
+  shufflenet_v2_x1_5: 3_503_624,
+  shufflenet_v2_x2_0: 7_393_996,
+  efficientnet_v2_s: 21_458_488,
+  efficientnet_v2_m: 54_139_356,
+  efficientnet_v2_l: 118_515_272,
 };
 
 describe('@convkit/models', () => {
@@ -45,6 +52,7 @@ describe('@convkit/models', () => {
       expect(models.find((m) => m.name === name)?.params, name).toBe(params);
     }
     expect(modelInfo('efficientnet_b3').inputSize).toBe(300);
+    expect([modelInfo('efficientnet_v2_s').inputSize, modelInfo('efficientnet_v2_l').inputSize]).toEqual([384, 480]);
     expect(modelInfo('resnet50').weights.map((w) => w.tag)).toEqual(['IMAGENET1K_V1', 'IMAGENET1K_V2']);
     // mobilenet_v3_large's V2 weights are evaluated at resize 232, crop 224.
     expect(modelInfo('mobilenet_v3_large').weights.map((w) => [w.tag, w.transforms.resizeSize])).toEqual([

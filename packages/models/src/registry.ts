@@ -4,6 +4,7 @@ import * as googlenet from '@convkit/googlenet';
 import * as mnasnet from '@convkit/mnasnet';
 import * as mobilenet from '@convkit/mobilenet';
 import * as resnet from '@convkit/resnet';
+import * as shufflenet from '@convkit/shufflenet';
 import * as squeezenet from '@convkit/squeezenet';
 import * as vgg from '@convkit/vgg';
 
@@ -47,6 +48,13 @@ const families: Family[] = [
     builder: fromModule(mobilenet),
   },
   { family: 'mnasnet', source: 'torchvision', names: mnasnet.mnasnetNames, weights: mnasnet.mnasnetWeights, builder: fromModule(mnasnet) },
+  {
+    family: 'shufflenet',
+    source: 'torchvision',
+    names: shufflenet.shufflenetNames,
+    weights: shufflenet.shufflenetWeights,
+    builder: fromModule(shufflenet),
+  },
   {
     family: 'squeezenet',
     source: 'torchvision',

@@ -11,6 +11,7 @@ import {
   toGenerator,
   type WeightsEntry,
 } from '@convkit/core';
+import { makeDivisible } from '@convkit/core';
 import {
   AdaptiveAvgPool2d,
   Conv2d,
@@ -28,13 +29,14 @@ import catalog from './weights-catalog.json';
 
 // --- helpers ----------------------------------------------------------------------------------
 
-/** torchvision's `_make_divisible`: the nearest multiple of `divisor`, never more than 10 % below `v`. */
-export function makeDivisible(v: number, divisor = 8, minValue = divisor): number {
-  const rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
-  return rounded < 0.9 * v ? rounded + divisor : rounded;
-}
+/** torchvision's `_make_divisible`, from core (re-exported: it was first public here). */
+export { makeDivisible };
 
-/** One MBConv stage, torchvision's `MBConvConfig` (channels and repeats already scaled). */
+/**
+ * One stage, torchvision's `MBConvConfig` / `FusedMBConvConfig` (channels and repeats already
+ * scaled). `block` builds its blocks, as the config's `block` does in torchvision: MBConv when
+ * unset, `fusedMBConvBlock` for EfficientNetV2's first stages.
+ */
 export interface MBConvStage {
   expandRatio: number;
   kernel: number;
@@ -42,7 +44,20 @@ export interface MBConvStage {
   inputChannels: number;
   outChannels: number;
   numLayers: number;
+  block?: BlockFactory;
 }
+
+/** The config of one block: its stage's, with the input channels and stride of that block. */
+export type BlockConfig = Omit<MBConvStage, 'numLayers' | 'block'>;
+
+/** Makes one block of a stage (torchvision's `block(cnf, stochastic_depth_prob, norm_layer)`). */
+export type BlockFactory = (
+  cnf: BlockConfig,
+  stochasticDepthProb: number,
+  normLayer: NormLayer,
+  g: Generator,
+  options: MBConvOptions,
+) => Module;
 
 /** torchvision's `bneck_conf` rows: expand ratio, kernel, stride, in, out, layers (B0 sizes). */
 const bneckConf = [
@@ -67,7 +82,8 @@ export function mbconvStages(widthMult: number, depthMult: number): MBConvStage[
   }));
 }
 
-type NormLayer = (channels: number) => Module;
+/** Makes the norm layer of a block (BatchNorm2d with the model's eps and momentum). */
+export type NormLayer = (channels: number) => Module;
 
 /** Whose state-dict names a model uses: torchvision's (`features.1.0.block.0.0`) or timm's (`blocks.0.0.conv_dw`). */
 export type Naming = 'torchvision' | 'timm';
@@ -92,7 +108,7 @@ export function runUnit(x: tf.Tensor, { conv, norm, activation }: ConvUnit, resi
 }
 
 /** A unit as torchvision's `Conv2dNormActivation` (`0` conv, `1` norm, `2` activation). */
-function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
+export function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
   return { conv: cna.at(0) as Conv2d, norm: cna.at(1) as BatchNorm2d, activation };
 }
 
@@ -116,13 +132,7 @@ export class MBConv extends Module {
   readonly units: ConvUnit[];
   readonly se: SqueezeExcitation;
 
-  constructor(
-    cnf: Omit<MBConvStage, 'numLayers'>,
-    stochasticDepthProb: number,
-    normLayer: NormLayer,
-    g: Generator,
-    options: MBConvOptions = {},
-  ) {
+  constructor(cnf: BlockConfig, stochasticDepthProb: number, normLayer: NormLayer, g: Generator, options: MBConvOptions = {}) {
     super();
     const { naming = 'torchvision', padding } = options;
     if (cnf.stride !== 1 && cnf.stride !== 2) throw new OptionError('MBConv', `stride must be 1 or 2, got ${cnf.stride}`);
@@ -203,8 +213,9 @@ export class MBConv extends Module {
 }
 
 /**
- * The MBConv stages as Sequentials of blocks: the first block of a stage changes channels and
- * stride; block i of N drops its residual branch with probability `stochasticDepthProb`·i/N.
+ * The stages as Sequentials of blocks (MBConv, or the stage's `block`): the first block of a
+ * stage changes channels and stride; block i of N drops its residual branch with probability
+ * `stochasticDepthProb`·i/N.
  */
 export function mbconvBlocks(
   stages: MBConvStage[],
@@ -216,9 +227,13 @@ export function mbconvBlocks(
   let blockId = 0;
   return stages.map((cnf) => {
     const stage = new Sequential();
-    for (let i = 0; i < cnf.numLayers; i++) {
-      const blockCnf = i === 0 ? cnf : { ...cnf, inputChannels: cnf.outChannels, stride: 1 };
-      stage.append(new MBConv(blockCnf, (stochasticDepthProb * blockId++) / totalBlocks, normLayer, options.generator, options));
+    const { numLayers, block, ...first } = cnf;
+    for (let i = 0; i < numLayers; i++) {
+      const blockCnf = i === 0 ? first : { ...first, inputChannels: cnf.outChannels, stride: 1 };
+      const p = (stochasticDepthProb * blockId++) / totalBlocks;
+      stage.append(
+        block ? block(blockCnf, p, normLayer, options.generator, options) : new MBConv(blockCnf, p, normLayer, options.generator, options),
+      );
     }
     return stage;
   });
@@ -229,10 +244,15 @@ export function mbconvBlocks(
 export interface EfficientNetOptions extends ClassifierOptions {
   /** Largest drop probability of the residual branches, reached linearly over the blocks (default 0.2). */
   stochasticDepthProb?: number;
-  /** Dropout before the classifier (default: the variant's, 0.2 for B0 up to 0.5 for B7). */
+  /** Dropout before the classifier (default: the variant's, 0.2 for B0 up to 0.5 for B7, 0.2–0.4 for V2). */
   dropout?: number;
-  /** BatchNorm eps/momentum (PyTorch convention); the builders set B5–B7's `{ eps: 1e-3, momentum: 0.01 }`. */
+  /**
+   * BatchNorm eps/momentum (PyTorch convention); the builders set B5–B7's `{ eps: 1e-3, momentum: 0.01 }`
+   * and V2's `{ eps: 1e-3 }`.
+   */
   batchNorm?: BatchNorm2dOptions;
+  /** Channels of the last conv (torchvision's `last_channel`): default 4× the last stage's, V2's 1280. */
+  lastChannel?: number;
 }
 
 export class EfficientNet extends ImageClassifier {
@@ -243,7 +263,7 @@ export class EfficientNet extends ImageClassifier {
 
   constructor(stages: MBConvStage[], options: EfficientNetOptions = {}) {
     super();
-    const { numClasses = 1000, stochasticDepthProb = 0.2, dropout = 0.2, batchNorm = {} } = options;
+    const { numClasses = 1000, stochasticDepthProb = 0.2, dropout = 0.2, batchNorm = {}, lastChannel } = options;
     if (stages.length === 0) throw new OptionError('EfficientNet', 'stages must not be empty');
     if (!(stochasticDepthProb >= 0 && stochasticDepthProb <= 1)) {
       throw new OptionError('EfficientNet', `stochasticDepthProb must be in [0, 1], got ${stochasticDepthProb}`);
@@ -257,11 +277,12 @@ export class EfficientNet extends ImageClassifier {
     );
     for (const stage of mbconvBlocks(stages, stochasticDepthProb, normLayer, { generator: g })) this.features.append(stage);
     const lastIn = stages[stages.length - 1].outChannels;
-    this.features.append(new ConvNormActivation(lastIn, 4 * lastIn, 1, { normLayer, activationLayer: silu, generator: g }));
+    const lastOut = lastChannel ?? 4 * lastIn;
+    this.features.append(new ConvNormActivation(lastIn, lastOut, 1, { normLayer, activationLayer: silu, generator: g }));
     this.registerModule('avgpool', this.avgpool);
     this.classifier = this.registerModule(
       'classifier',
-      new Sequential(new Dropout(dropout, g), new Linear(4 * lastIn, numClasses, { generator: g })),
+      new Sequential(new Dropout(dropout, g), new Linear(lastOut, numClasses, { generator: g })),
     );
     // Linear weights are [in, out]: torchvision draws them from U(±1/√out_features).
     const linear = (shape: number[]) => init.uniform(shape, -1 / Math.sqrt(shape[1]), 1 / Math.sqrt(shape[1]), g);
@@ -313,10 +334,14 @@ const configs = {
   efficientnet_b7: [2.0, 3.1, 0.5, tfBatchNorm],
 } as const satisfies Record<string, [number, number, number, BatchNorm2dOptions]>;
 
-export type EfficientNetName = keyof typeof configs;
-export const efficientnetNames = Object.keys(configs) as EfficientNetName[];
+/** The EfficientNetV2 builders (in `./efficientnet-v2`). */
+export const efficientnetV2Names = ['efficientnet_v2_s', 'efficientnet_v2_m', 'efficientnet_v2_l'] as const;
+export type EfficientNetV2Name = (typeof efficientnetV2Names)[number];
 
-function build(name: EfficientNetName, options: EfficientNetOptions): EfficientNet {
+export type EfficientNetName = keyof typeof configs | EfficientNetV2Name;
+export const efficientnetNames = [...Object.keys(configs), ...efficientnetV2Names] as EfficientNetName[];
+
+function build(name: keyof typeof configs, options: EfficientNetOptions): EfficientNet {
   const [width, depth, dropout, batchNorm] = configs[name];
   return new EfficientNet(mbconvStages(width, depth), { dropout, batchNorm, ...options });
 }

@@ -11,6 +11,7 @@ import {
   toGenerator,
   type WeightsEntry,
 } from '@convkit/core';
+import { makeDivisible } from '@convkit/core';
 import {
   AdaptiveAvgPool2d,
   Conv2d,
@@ -31,11 +32,8 @@ import catalog from './weights-catalog.json';
 
 // --- helpers ----------------------------------------------------------------------------------
 
-/** torchvision's `_make_divisible`: the nearest multiple of `divisor`, never more than 10 % below `v`. */
-export function makeDivisible(v: number, divisor = 8, minValue = divisor): number {
-  const rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
-  return rounded < 0.9 * v ? rounded + divisor : rounded;
-}
+/** torchvision's `_make_divisible` (from core). */
+export { makeDivisible };
 
 /** The activations MobileNets use inside their blocks. */
 export type BlockActivation = 'relu' | 'relu6' | 'hardswish';
