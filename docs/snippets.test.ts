@@ -84,6 +84,61 @@ const facts: Record<string, (out: string) => void> = {
     expect(out).toContain('output: [ 2, 10 ]');
   },
   'pretrained-catalog': (out) => expect(out).toContain('IMAGENET1K_V2 https://download.pytorch.org/models/resnet50-11ad3fa6.pth'),
+  // The guides of the mobile families: the arithmetic the prose works out by hand.
+  mobilenet: (out) => {
+    expect(out).toContain('full 3×3: 3,456 weights, 10,838,016 multiply-adds'); // 24·16·9; × 56·56
+    expect(out).toContain('depthwise + pointwise: 144 + 384 = 528 weights, 1,655,808 multiply-adds'); // 16·9 + 24·16
+    expect(out).toContain('parameters: 5,483,032');
+    expect(out).toContain('features.2: 3,440'); // 16·64 + 64·9 + 64·24 + 2·(64 + 64 + 24)
+    expect(out).toContain('features.4 squeeze-excitation: 72 → 24 → 72'); // _make_divisible(18, 8) = 24
+    expect(out).toContain('mobilenet_v3_large: 5,483,032 parameters, top-1 75.274 %');
+  },
+  mnasnet: (out) => {
+    expect(out).toContain('parameters: 4,383,312');
+    expect(out).toContain('layers.8.0: 2,592'); // 16·48 + 48·9 + 48·24 + 2·(48 + 48 + 24)
+    expect(out).toContain('layers.8.1: 4,440');
+    expect(out).toContain('layers.8: 11,472');
+    expect(out).toContain('expand 4,800, depthwise 5×5 3,000, project 4,800');
+    expect(out).toContain('mnasnet0_75: 24, 16, 24, 32, 64, 72, 144, 240;');
+    expect(out).toContain('mnasnet1_3: 40, 24, 32, 56, 104, 128, 248, 416;');
+  },
+  squeezenet: (out) => {
+    expect(out).toContain('Fire(96 → 16 → 64 + 64): 1,552 + 1,088 + 9,280 = 11,920');
+    expect(out).toContain('3×3 conv 96 → 128: 110,720');
+    expect(out).toContain('squeezenet1_0: 109 → 54 → 27 → 13 (ceil mode); 109 → 54 → 26 → 12 in floor mode');
+    expect(out).toContain("the model's pools: 54×54×96, 27×27×256, 13×13×512; features 13×13×512");
+    expect(out).toContain("the model's pools: 55×55×64, 27×27×128, 13×13×256; features 13×13×512");
+    expect(out).toContain('parameters: 1,235,496');
+    expect(out).toContain('classifier.1 (1×1 conv 512 → 1000): 513,000');
+  },
+  shufflenet: (out) => {
+    expect(out).toContain('shuffled: 0, 2, 1, 3');
+    expect(out).toContain('next split: [0,2] and [1,3]');
+    expect(out).toContain('parameters: 2,278,604');
+    expect(out).toContain('stage2.1: 7,598'); // 2·58·58 + 58·9 + 3·2·58
+    expect(out).toContain('3×3 conv 116 → 116: 121,104');
+    expect(out).toContain('features: [ 1, 7, 7, 1024 ]');
+  },
+  'efficientnet-v2': (out) => {
+    expect(out).toContain('parameters: 21,458,488');
+    expect(out).toContain('1: FusedMBConv, 2: FusedMBConv, 3: FusedMBConv, 4: MBConv, 5: MBConv, 6: MBConv');
+    expect(out).toContain('fused 3×3 20,736 vs 1×1 expand 2,304 + depthwise 864; projection 4,608');
+    expect(out).toContain('features.2.0: 25,632'); // 20,736 + 4,608 + 2·(96 + 48)
+    expect(out).toContain('features at 384×384: [ 1, 12, 12, 1280 ]');
+  },
+  // torchvision's documentation lists the same GFLOPS per weight (guide/models.md).
+  'model-flops': (out) => {
+    for (const [name, g] of Object.entries({
+      mobilenet_v3_small: '0.06',
+      mobilenet_v3_large: '0.22',
+      mobilenet_v2: '0.30',
+      mnasnet1_0: '0.31',
+      squeezenet1_1: '0.35',
+      efficientnet_v2_s: '8.37',
+    })) {
+      expect(out).toMatch(new RegExp(`^${name} at \\d+×\\d+: ${g.replace('.', '\\.')} G multiply-adds$`, 'm'));
+    }
+  },
 };
 
 afterEach(() => vi.restoreAllMocks());

@@ -38,6 +38,16 @@ export default defineConfig({
         ],
       },
       {
+        text: 'Mobile architectures',
+        items: [
+          { text: 'MobileNet', link: '/guide/mobilenet' },
+          { text: 'MNASNet', link: '/guide/mnasnet' },
+          { text: 'ShuffleNet', link: '/guide/shufflenet' },
+          { text: 'SqueezeNet', link: '/guide/squeezenet' },
+          { text: 'All models', link: '/guide/models' },
+        ],
+      },
+      {
         text: 'In practice',
         items: [
           { text: 'Loading PyTorch weights', link: '/guide/pytorch-weights' },

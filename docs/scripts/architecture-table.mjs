@@ -15,13 +15,18 @@ const shape = (s) => (s ? s.join('×') : '—');
 const rowShape = (r) => shape(r.outputShape);
 
 const variants = listModels({ family, source: 'torchvision' });
+// One row per pretrained weights: recipes differ in accuracy and in the resize before the crop.
 const lines = [
-  '| model | parameters | input | ImageNet top-1 / top-5 (torchvision weights) |',
-  '|---|---:|---:|---|',
-  ...variants.map((m) => {
-    const w = m.weights[0];
-    return `| \`${m.name}\` | ${fmt(m.params)} | ${m.inputSize} | ${w ? `${w.metrics.acc1} / ${w.metrics.acc5}` : '—'} |`;
-  }),
+  '| model | parameters | weights | resize → crop | ImageNet top-1 / top-5 (torchvision weights) |',
+  '|---|---:|---|---|---|',
+  ...variants.flatMap((m) =>
+    m.weights.length === 0
+      ? [`| \`${m.name}\` | ${fmt(m.params)} | — | ${m.inputSize} | — |`]
+      : m.weights.map((w, i) => {
+          const head = i === 0 ? `\`${m.name}\` | ${fmt(m.params)}` : ' | ';
+          return `| ${head} | ${w.tag} | ${w.transforms.resizeSize} → ${w.transforms.cropSize} (${w.transforms.interpolation}) | ${w.metrics.acc1} / ${w.metrics.acc5} |`;
+        }),
+  ),
   '',
 ];
 

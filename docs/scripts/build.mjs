@@ -22,6 +22,10 @@ const tables = [
   ['googlenet', 'googlenet', 1],
   ['resnet', 'resnet50', 2],
   ['efficientnet', 'efficientnet_b0', 2],
+  ['mobilenet', 'mobilenet_v3_large', 2],
+  ['mnasnet', 'mnasnet1_0', 2],
+  ['shufflenet', 'shufflenet_v2_x1_0', 2],
+  ['squeezenet', 'squeezenet1_1', 2],
 ];
 
 async function generateTables() {

@@ -2,9 +2,13 @@
 // torchvision's eval logits on every backend; repeated predicts leave tf.memory() flat.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageClassifier } from '@convkit/core';
-import { efficientnet_b0 } from '@convkit/efficientnet';
+import { efficientnet_b0, efficientnet_v2_s } from '@convkit/efficientnet';
 import { googlenet } from '@convkit/googlenet';
+import { mnasnet1_0 } from '@convkit/mnasnet';
+import { mobilenet_v3_large } from '@convkit/mobilenet';
 import { resnet18 } from '@convkit/resnet';
+import { shufflenet_v2_x1_0 } from '@convkit/shufflenet';
+import { squeezenet1_1 } from '@convkit/squeezenet';
 import { vgg11_bn } from '@convkit/vgg';
 import { describe, expect, inject, it } from 'vitest';
 import { relativeDiffAsync } from '@convkit/test-utils';
@@ -16,6 +20,11 @@ const builders: Record<string, () => ImageClassifier> = {
   vgg11_bn: () => vgg11_bn({ seed: 0 }),
   googlenet: () => googlenet({ seed: 0 }),
   efficientnet_b0: () => efficientnet_b0({ seed: 0, stochasticDepthProb: 0 }),
+  efficientnet_v2_s: () => efficientnet_v2_s({ seed: 0, stochasticDepthProb: 0 }),
+  mobilenet_v3_large: () => mobilenet_v3_large({ seed: 0 }),
+  mnasnet1_0: () => mnasnet1_0({ seed: 0 }),
+  shufflenet_v2_x1_0: () => shufflenet_v2_x1_0({ seed: 0 }),
+  squeezenet1_1: () => squeezenet1_1({ seed: 0 }),
 };
 
 const references = inject('references');

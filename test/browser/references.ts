@@ -15,6 +15,11 @@ export const architectureCases: ArchitectureReferenceCase[] = [
   { model: 'vgg11_bn', size: 32 },
   { model: 'googlenet', size: 64 },
   { model: 'efficientnet_b0', size: 64 },
+  { model: 'efficientnet_v2_s', size: 64 },
+  { model: 'mobilenet_v3_large', size: 64 },
+  { model: 'mnasnet1_0', size: 48 },
+  { model: 'shufflenet_v2_x1_0', size: 64 },
+  { model: 'squeezenet1_1', size: 56 },
 ];
 
 export const referenceKey = ({ model, size }: ArchitectureReferenceCase): string => `${model}-${size}`;
