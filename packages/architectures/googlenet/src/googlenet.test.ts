@@ -95,7 +95,7 @@ describe('GoogLeNet specifics', () => {
 import json, runpy, sys, torch
 sys.argv = ['${join(ROOT, 'scripts/fixtures/architectures.py')}', 'googlenet', '--size', '64', '--seed', '0', '--aux', '--out', sys.argv[1]]
 g = runpy.run_path(sys.argv[0])
-model, x = g['model'], g['x']
+model, x = g['model'], g['x'].double()  # the script leaves the model in float64
 taps = {}
 model.inception4a.register_forward_hook(lambda m, i, o: taps.__setitem__('a', o))
 model.inception4d.register_forward_hook(lambda m, i, o: taps.__setitem__('d', o))
