@@ -99,35 +99,115 @@ export function depthwise(p: usize, tid: i32, nt: i32): void {
   const padT = prm(p, 13), padL = prm(p, 14), lH = prm(p, 15), lW = prm(p, 16);
   const w = <usize>prm(p, 17), y = <usize>prm(p, 18), bias = <usize>prm(p, 19), act = prm(p, 20);
   const vH = (H - 1) * lH + 1, vW = (W - 1) * lW + 1;
-  const cBytes = <usize>C << 2;
-  const C4 = <usize>(C & ~3) << 2;
   const rows = N * OH;
   if (lH == 1 && lW == 1) {
     depthwisePlain(p, x, H, W, C, OH, OW, KH, KW, sH, sW, dH, dW, padT, padL, w, y, bias, act, rows);
     return;
   }
+  depthwiseDilated(p, x, W, C, OH, OW, KH, KW, sH, sW, dH, dW, padT, padL, lH, lW, vH, vW, w, y, bias, act, rows);
+}
+
+function gcd(a: i32, b: i32): i32 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/**
+ * The taps of one output coordinate over an input with lS−1 zeros between pixels (a strided
+ * convolution's input gradient): the taps k with v = o·s − pad + k·d inside [0, vN) and on a real
+ * pixel (v % lS == 0) form a progression k0, k0 + kStep, … < k1. Returns k0 (−1: none) and sets
+ * `tapEndOut` to k1.
+ */
+let tapEndOut: i32 = 0;
+@inline function firstTap(o: i32, s: i32, pad: i32, d: i32, lS: i32, vN: i32, K: i32): i32 {
+  let k0 = -1;
+  tapEndOut = 0;
+  for (let k = 0; k < K; k++) {
+    const v = o * s - pad + k * d;
+    if (v < 0 || v >= vN || v % lS != 0) continue;
+    if (k0 < 0) k0 = k;
+    tapEndOut = k + 1;
+  }
+  return k0;
+}
+
+// Sixteen channels at c (four vectors), or four (`vec`) or one (lane 0) with `wide` false.
+@inline function dilatedTaps(
+  vec: bool, wide: bool, xa0: usize, xRowStep: usize, xTapStep: usize, wa0: usize, wRowStep: usize, wTapStep: usize,
+  nh: i32, nw: i32, out: usize, bias: usize, act: i32,
+): void {
+  const zero = f32x4.splat(0);
+  let a0 = bias != 0 ? lanes(vec, bias) : zero;
+  let a1 = zero, a2 = zero, a3 = zero;
+  if (wide && bias != 0) {
+    a1 = v128.load(bias + 16);
+    a2 = v128.load(bias + 32);
+    a3 = v128.load(bias + 48);
+  }
+  let xr = xa0, wr = wa0;
+  for (let i = 0; i < nh; i++) {
+    let xa = xr, wa = wr;
+    for (let j = 0; j < nw; j++) {
+      if (wide) {
+        a0 = madd(a0, v128.load(xa), v128.load(wa));
+        a1 = madd(a1, v128.load(xa + 16), v128.load(wa + 16));
+        a2 = madd(a2, v128.load(xa + 32), v128.load(wa + 32));
+        a3 = madd(a3, v128.load(xa + 48), v128.load(wa + 48));
+      } else {
+        a0 = madd(a0, lanes(vec, xa), lanes(vec, wa));
+      }
+      xa += xTapStep;
+      wa += wTapStep;
+    }
+    xr += xRowStep;
+    wr += wRowStep;
+  }
+  if (wide) {
+    v128.store(out, activate(a0, act));
+    v128.store(out + 16, activate(a1, act));
+    v128.store(out + 32, activate(a2, act));
+    v128.store(out + 48, activate(a3, act));
+  } else {
+    storeLanes(vec, out, activate(a0, act));
+  }
+}
+
+// The depthwise kernel over an input with zeros between pixels (lH or lW > 1: the input gradient
+// of a strided depthwise conv). The real taps of each output row and column are worked out once
+// (a progression, no per-tap division), and only they are visited, sixteen channels at a time.
+function depthwiseDilated(
+  p: usize, x: usize, W: i32, C: i32, OH: i32, OW: i32, KH: i32, KW: i32, sH: i32, sW: i32, dH: i32, dW: i32,
+  padT: i32, padL: i32, lH: i32, lW: i32, vH: i32, vW: i32, w: usize, y: usize, bias: usize, act: i32, rows: i32,
+): void {
+  const cBytes = <usize>C << 2;
+  const C16 = <usize>(C & ~15) << 2;
+  const C4 = <usize>(C & ~3) << 2;
+  const H = (vH - 1) / lH + 1;
+  const khStep = lH / gcd(dH, lH), kwStep = lW / gcd(dW, lW);
+  const xRowStep = <usize>((khStep * dH) / lH) * <usize>W * cBytes, wRowStep = <usize>(khStep * KW) * cBytes;
+  const xTapStep = <usize>((kwStep * dW) / lW) * cBytes, wTapStep = <usize>kwStep * cBytes;
   for (let r = claim(p, 21); r < rows; r = claim(p, 21)) {
     const oh = r % OH, n = r / OH;
-    const xn = x + <usize>n * <usize>(H * W) * cBytes;
+    const kh0 = firstTap(oh, sH, padT, dH, lH, vH, KH);
+    const nh = kh0 < 0 ? 0 : (tapEndOut - kh0 + khStep - 1) / khStep;
+    const xRow = x + <usize>n * <usize>(H * W) * cBytes + (kh0 < 0 ? 0 : <usize>((oh * sH - padT + kh0 * dH) / lH) * <usize>W * cBytes);
     let yo = y + <usize>r * <usize>OW * cBytes;
     for (let ow = 0; ow < OW; ow++) {
-      for (let c: usize = 0; c < cBytes; ) {
-        const vec = c < C4;
-        let acc = bias != 0 ? lanes(vec, bias + c) : f32x4.splat(0);
-        for (let kh = 0; kh < KH; kh++) {
-          const vh = oh * sH - padT + kh * dH;
-          if (vh < 0 || vh >= vH || vh % lH != 0) continue;
-          const xr = xn + <usize>(vh / lH) * <usize>W * cBytes + c;
-          const wr = w + <usize>(kh * KW) * cBytes + c;
-          for (let kw = 0; kw < KW; kw++) {
-            const vw = ow * sW - padL + kw * dW;
-            if (vw < 0 || vw >= vW || vw % lW != 0) continue;
-            acc = madd(acc, lanes(vec, xr + <usize>(vw / lW) * cBytes), lanes(vec, wr + <usize>kw * cBytes));
-          }
-        }
-        storeLanes(vec, yo + c, activate(acc, act));
-        c += vec ? 16 : 4;
-      }
+      const kw0 = firstTap(ow, sW, padL, dW, lW, vW, KW);
+      const nw = kw0 < 0 || nh == 0 ? 0 : (tapEndOut - kw0 + kwStep - 1) / kwStep;
+      const xa = nw == 0 ? x : xRow + <usize>((ow * sW - padL + kw0 * dW) / lW) * cBytes;
+      const wa = nw == 0 ? w : w + <usize>(kh0 * KW + kw0) * cBytes;
+      let c: usize = 0;
+      for (; c < C16; c += 64)
+        dilatedTaps(true, true, xa + c, xRowStep, xTapStep, wa + c, wRowStep, wTapStep, nh, nw, yo + c, bias != 0 ? bias + c : 0, act);
+      for (; c < C4; c += 16)
+        dilatedTaps(true, false, xa + c, xRowStep, xTapStep, wa + c, wRowStep, wTapStep, nh, nw, yo + c, bias != 0 ? bias + c : 0, act);
+      for (; c < cBytes; c += 4)
+        dilatedTaps(false, false, xa + c, xRowStep, xTapStep, wa + c, wRowStep, wTapStep, nh, nw, yo + c, bias != 0 ? bias + c : 0, act);
       yo += cBytes;
     }
   }
@@ -146,33 +226,69 @@ export function depthwiseFilterGrad(p: usize, tid: i32, nt: i32): void {
   const dy = <usize>prm(p, 15);
   const cBytes = <usize>C << 2;
   const part = <usize>prm(p, 16) + <usize>tid * <usize>(KH * KW) * cBytes;
-  const C4 = C & ~3;
+  const C16 = <usize>(C & ~15) << 2;
+  const C4 = <usize>(C & ~3) << 2;
   const rows = N * OH;
+  const zero = f32x4.splat(0);
+  const xStep = <usize>sW * cBytes;
+  // Per row and tap, the sums over the row's output pixels stay in registers (sixteen channels in
+  // four accumulators) and reach the partial once.
   for (let r = claim(p, 17); r < rows; r = claim(p, 17)) {
     const oh = r % OH, n = r / OH;
     const xn = x + <usize>n * <usize>(H * W) * cBytes;
-    let g = dy + <usize>r * <usize>OW * cBytes;
-    for (let ow = 0; ow < OW; ow++) {
-      for (let kh = 0; kh < KH; kh++) {
-        const ih = oh * sH - padT + kh * dH;
-        if (ih < 0 || ih >= H) continue;
-        for (let kw = 0; kw < KW; kw++) {
-          const iw = ow * sW - padL + kw * dW;
-          if (iw < 0 || iw >= W) continue;
-          const xs = xn + <usize>(ih * W + iw) * cBytes;
-          const ps = part + <usize>(kh * KW + kw) * cBytes;
-          let c = 0;
-          for (; c < C4; c += 4) {
-            const o = <usize>c << 2;
-            v128.store(ps + o, madd(v128.load(ps + o), v128.load(xs + o), v128.load(g + o)));
+    const gRow = dy + <usize>r * <usize>OW * cBytes;
+    const kh0 = tapStart(oh, sH, padT, dH), kh1 = tapEnd(oh, sH, padT, dH, KH, H);
+    for (let kh = kh0; kh < kh1; kh++) {
+      const ih = oh * sH - padT + kh * dH;
+      for (let kw = 0; kw < KW; kw++) {
+        // Output columns whose tap kw is inside the input: owA ≤ ow < owB.
+        const lo = padL - kw * dW, hi = W - 1 + padL - kw * dW;
+        if (hi < 0) continue;
+        const owA = lo <= 0 ? 0 : (lo + sW - 1) / sW;
+        const owB = min(OW, hi / sW + 1);
+        if (owA >= owB) continue;
+        const count = owB - owA;
+        const xs = xn + <usize>(ih * W + owA * sW - lo) * cBytes;
+        const gs = gRow + <usize>owA * cBytes;
+        const ps = part + <usize>(kh * KW + kw) * cBytes;
+        let c: usize = 0;
+        for (; c < C16; c += 64) {
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+          let xa = xs + c, ga = gs + c;
+          for (let i = 0; i < count; i++) {
+            a0 = madd(a0, v128.load(xa), v128.load(ga));
+            a1 = madd(a1, v128.load(xa + 16), v128.load(ga + 16));
+            a2 = madd(a2, v128.load(xa + 32), v128.load(ga + 32));
+            a3 = madd(a3, v128.load(xa + 48), v128.load(ga + 48));
+            xa += xStep;
+            ga += cBytes;
           }
-          for (; c < C; c++) {
-            const o = <usize>c << 2;
-            store<f32>(ps + o, load<f32>(ps + o) + load<f32>(xs + o) * load<f32>(g + o));
+          v128.store(ps + c, f32x4.add(v128.load(ps + c), a0));
+          v128.store(ps + c + 16, f32x4.add(v128.load(ps + c + 16), a1));
+          v128.store(ps + c + 32, f32x4.add(v128.load(ps + c + 32), a2));
+          v128.store(ps + c + 48, f32x4.add(v128.load(ps + c + 48), a3));
+        }
+        for (; c < C4; c += 16) {
+          let a0 = zero;
+          let xa = xs + c, ga = gs + c;
+          for (let i = 0; i < count; i++) {
+            a0 = madd(a0, v128.load(xa), v128.load(ga));
+            xa += xStep;
+            ga += cBytes;
           }
+          v128.store(ps + c, f32x4.add(v128.load(ps + c), a0));
+        }
+        for (; c < cBytes; c += 4) {
+          let a: f32 = 0;
+          let xa = xs + c, ga = gs + c;
+          for (let i = 0; i < count; i++) {
+            a += load<f32>(xa) * load<f32>(ga);
+            xa += xStep;
+            ga += cBytes;
+          }
+          store<f32>(ps + c, load<f32>(ps + c) + a);
         }
       }
-      g += cBytes;
     }
   }
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
 import { enableFastKernels } from './fast-kernels';
-import { runtime } from './kernels/common';
+import { runtime } from './registry';
 
 // The wasm kernels against tfjs autodiff of the same math (what core runs without them).
 function outputsAndGrads(x: tf.Tensor, weight: tf.Tensor1D | null, bias: tf.Tensor1D | null, eps = 1e-5): tf.Tensor[] {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
 import { enableFastKernels, fastKernelsInfo } from './fast-kernels';
 import { fastKernels } from './kernels';
-import { runtime } from './kernels/common';
+import { runtime } from './registry';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { expectClose } from '@convkit/test-utils';
 import { describe, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
 
@@ -22,6 +23,10 @@ const cases: { name: string; x: number[]; k: number; stride: number; pad: Pad }[
   },
   { name: '3×3 pad 1, 96 channels', x: [1, 14, 14, 96], k: 3, stride: 1, pad: 1 },
   { name: '1 channel', x: [1, 5, 5, 1], k: 3, stride: 1, pad: 'same' },
+  // The input gradient of a strided conv: 16-channel blocks, then 4-channel blocks, then single channels.
+  { name: '5×5 same stride 2, 38 channels', x: [2, 11, 12, 38], k: 5, stride: 2, pad: 'same' },
+  { name: '3×3 valid stride 2, 48 channels', x: [1, 13, 10, 48], k: 3, stride: 2, pad: 'valid' },
+  { name: '3×3 pad 1 stride 3, 20 channels', x: [1, 10, 11, 20], k: 3, stride: 3, pad: 1 },
 ];
 
 describe('DepthwiseConv2dNative', () => {
@@ -60,6 +65,23 @@ describe('DepthwiseConv2dNative', () => {
         2,
       ),
     );
+  });
+
+  it('dilation 2 filter gradient (21 channels): the 5×5 gradient at every other tap', () => {
+    // tfjs's gradient refuses dilation and its backprop-filter kernel ignores it: compare with the
+    // undilated 5×5 gradient (same padding), itself checked against tfjs, at taps 0, 2, 4.
+    const xs = randn([2, 11, 10, 21]);
+    const dy = randn([2, 11, 10, 21]);
+    const run = (k: number, dilations: number) =>
+      tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: xs, dy }, {
+        strides: 1,
+        pad: 'same',
+        dilations,
+        filterShape: [k, k, 21, 1],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    compareWithTfjs(() => run(5, 1));
+    const want = tf.stridedSlice(run(5, 1), [0, 0, 0, 0], [5, 5, 21, 1], [2, 2, 1, 1]);
+    expectClose(run(3, 2), { shape: want.shape, data: Array.from(want.dataSync()) }, { rtol: 1e-4, atol: 1e-4 });
   });
 
   it('channel multiplier 2 falls back to tfjs', () => {

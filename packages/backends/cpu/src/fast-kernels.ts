@@ -1,26 +1,10 @@
 // Swaps convkit's wasm kernels in and out of the tfjs 'cpu' backend's kernel registry.
 import * as tf from '@tensorflow/tfjs-core';
 import { fastKernels } from './kernels';
-import { type KernelArgs, runtime } from './kernels/common';
-import { adaptBackend } from './kernels/resident';
+import type { KernelArgs } from './kernels/common';
+import { backendName, originals, runtime } from './registry';
+import { adaptBackend } from './resident';
 import { Engine, type EngineOptions } from './wasm/engine';
-
-const backendName = 'cpu';
-
-// The tfjs kernels, captured once per process (the registry is process-wide, and a second
-// copy of this package — e.g. sources next to the bundle in tests — must find the same ones).
-const store = Symbol.for('convkit.backend-cpu.original-kernels');
-function originals(): Map<string, tf.KernelConfig> {
-  const g = globalThis as { [store]?: Map<string, tf.KernelConfig> };
-  g[store] ??= new Map();
-  return g[store];
-}
-
-runtime.original = (name) => {
-  const config = originals().get(name) ?? tf.getKernel(name, backendName);
-  if (!config) throw new Error(`no tfjs '${backendName}' kernel ${name}`);
-  return config.kernelFunc;
-};
 
 export interface FastKernelsInfo {
   enabled: boolean;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
 import { disableFastKernels, enableFastKernels } from './fast-kernels';
 import { scalarActivation } from './kernels/fused-conv';
-import { runtime } from './kernels/common';
+import { runtime } from './registry';
 
 /** The kernels `fn` runs, in order. */
 function kernelsRun(fn: () => unknown): string[] {

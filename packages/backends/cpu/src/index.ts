@@ -5,12 +5,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { registerBackendDetails } from '@convkit/core';
 import { enableFastKernels, fastKernelsInfo } from './fast-kernels';
+import { backendName } from './registry';
 import { silenceTfjsNodeAdvice } from './no-node-advice';
 
 export { disableFastKernels, enableFastKernels, type FastKernelsInfo, fastKernelsInfo } from './fast-kernels';
 export type { EngineOptions as FastKernelsOptions } from './wasm/engine';
 
-export const backendName = 'cpu';
+export { backendName } from './registry';
 
 silenceTfjsNodeAdvice();
 enableFastKernels();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn } from './__fixtures__/compare';
 import { enableFastKernels, fastKernelsInfo } from './fast-kernels';
-import { runtime } from './kernels/common';
+import { runtime } from './registry';
 
 // Kernel outputs stay in wasm memory (shared memory, i.e. with threads) and the next kernel
 // reads them in place; nothing outside may see a block that is reused later.

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expectClose, expectNoLeaks } from '@convkit/test-utils';
 import { expect } from 'vitest';
 import { disableFastKernels, enableFastKernels } from '../fast-kernels';
-import { runtime } from '../kernels/common';
+import { runtime } from '../registry';
 import type { EngineOptions as FastKernelsOptions } from '../wasm/engine';
 
 let seed = 1;

@@ -1,8 +1,12 @@
-// What every fast kernel shares: access to the tfjs CPU backend's data, the wasm engine,
-// the captured original kernels (for fallbacks) and activation handling.
+// Helpers every fast kernel shares: the tfjs CPU backend's data, the wasm-or-fallback wrapper,
+// output tensors and activation handling. The registry state (engine, the captured tfjs kernels,
+// fallback) lives in ../registry.ts.
 import * as tf from '@tensorflow/tfjs-core';
+import { fallback } from '../registry';
 import { type Engine, WasmOutOfMemory } from '../wasm/engine';
 import { Act } from '../wasm/gemm';
+
+export { engine, fallback } from '../registry';
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
 export interface CpuBackend {
@@ -22,29 +26,6 @@ export type FastKernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo
 export interface FastKernel {
   kernelName: string;
   kernelFunc: FastKernelFunc;
-}
-
-interface Runtime {
-  engine: Engine | undefined;
-  original(name: string): tf.KernelFunc;
-}
-
-/** Set by fast-kernels.ts when the kernels are enabled. */
-export const runtime: Runtime = {
-  engine: undefined,
-  original: () => {
-    throw new Error('convkit fast kernels are not enabled');
-  },
-};
-
-export function engine(): Engine {
-  if (!runtime.engine) throw new Error('convkit fast kernels are not enabled');
-  return runtime.engine;
-}
-
-/** Runs the original tfjs-backend-cpu kernel (for attributes the fast kernels do not cover). */
-export function fallback(name: string, args: KernelArgs): tf.TensorInfo {
-  return runtime.original(name)(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
 }
 
 /**
@@ -70,6 +51,17 @@ export function f32(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32A
   if (!t || t.dtype !== 'float32') return undefined;
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : undefined;
+}
+
+/**
+ * Like f32, and also the values of a float32 tensor whose data is still another typed array (a
+ * `cast(bool → float32)` in tfjs-backend-cpu shares the Uint8Array of its input), as a copy.
+ */
+export function f32OrCast(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | undefined {
+  if (!t || t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId).values;
+  if (v instanceof Float32Array) return v;
+  return v instanceof Uint8Array || v instanceof Int32Array ? Float32Array.from(v) : undefined;
 }
 
 export function size(shape: readonly number[]): number {

@@ -7,7 +7,7 @@ import { SiluGradKernel, SiluKernel } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastBinary } from './broadcast';
 import { elementwise, ElementwiseOp } from '../wasm/elementwise';
-import { engine, f32, fallback, type FastKernel, type KernelArgs, size } from './common';
+import { engine, f32, f32OrCast, fallback, type FastKernel, type KernelArgs, size } from './common';
 
 type Op = 'add' | 'sub' | 'mul' | 'div';
 
@@ -30,8 +30,9 @@ function binary(kernelName: string, op: Op): FastKernel {
     kernelName,
     kernelFunc: (args: KernelArgs) => {
       const { a, b } = args.inputs;
-      const av = f32(args.backend, a);
-      const bv = f32(args.backend, b);
+      // A relu6 gradient multiplies by cast(mask, 'float32'), whose values are still bytes.
+      const av = f32OrCast(args.backend, a);
+      const bv = f32OrCast(args.backend, b);
       if (!av || !bv) return fallback(kernelName, args);
       const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const n = size(outShape);

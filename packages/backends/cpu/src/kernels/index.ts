@@ -3,6 +3,7 @@
 import { batchMatMul, fusedMatMul } from './batch-mat-mul';
 import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train';
 import type { FastKernel } from './common';
+import { greater, greaterEqual, less, lessEqual } from './compare';
 import { concat } from './concat';
 import { conv2D } from './conv2d';
 import { fusedConv } from './fused-conv';
@@ -12,8 +13,9 @@ import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d'
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
 import { add, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
-import { avgPoolGrad, maxPoolGrad } from './max-pool-grad';
-import { avgPool, maxPool, padV2 } from './pool';
+import { padV2 } from './pad-v2';
+import { avgPool, maxPool } from './pool';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad';
 import { max, mean, min, sum } from './reduce';
 
 export const fastKernels: readonly FastKernel[] = [
@@ -53,4 +55,9 @@ export const fastKernels: readonly FastKernel[] = [
   avgPoolGrad,
   realDiv,
   step,
+  // Plain JS comparisons (tfjs's Relu6 gradient)
+  less,
+  lessEqual,
+  greater,
+  greaterEqual,
 ];

@@ -4,7 +4,7 @@
 // derives from a block without copying (a contiguous Slice is a subarray) are copied before
 // they are stored.
 import type * as tf from '@tensorflow/tfjs-core';
-import { isResident, releaseResident } from '../wasm/engine';
+import { isResident, releaseResident } from './wasm/engine';
 
 interface BackendData {
   values?: unknown;
