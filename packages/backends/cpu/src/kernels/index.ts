@@ -13,10 +13,12 @@ import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d'
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
 import { add, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
+import { pack } from './pack';
 import { padV2 } from './pad-v2';
 import { avgPool, maxPool } from './pool';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad';
 import { max, mean, min, sum } from './reduce';
+import { splitV } from './split-v';
 
 export const fastKernels: readonly FastKernel[] = [
   // WebAssembly SIMD (multithreaded)
@@ -46,6 +48,8 @@ export const fastKernels: readonly FastKernel[] = [
   maxPool,
   avgPool,
   padV2,
+  splitV,
+  pack,
   // Plain JS reductions, pooling gradients, broadcast division and ReLU's gradient
   sum,
   mean,
