@@ -1,8 +1,8 @@
 // Elementwise ops (branch-free SIMD: a JS `x < 0 ? 0 : x` mispredicts on half of the
 // values of a post-batch-norm activation)
 import {
-  OP_ADD, OP_DIV, OP_EXP, OP_HARDSIGMOID, OP_HARDSWISH, OP_MUL, OP_RELU, OP_RELU6, OP_RSUB, OP_SIGMOID, OP_SILU,
-  OP_SILU_GRAD, OP_SUB,
+  OP_ADD, OP_DIV, OP_EXP, OP_HARDSIGMOID, OP_HARDSWISH, OP_HARDSWISH_GRAD, OP_MUL, OP_RELU, OP_RELU6, OP_RSUB, OP_SIGMOID,
+  OP_SILU, OP_SILU_GRAD, OP_SUB,
 } from '../src/wasm/abi';
 import { claim, expf4, hardsigmoid4, prm, setupConstants, sigmoid4 } from './common';
 
@@ -18,6 +18,12 @@ import { claim, expf4, hardsigmoid4, prm, setupConstants, sigmoid4 } from './com
       const s = sigmoid4(x);
       const one = f32x4.splat(1);
       return f32x4.mul(y, f32x4.mul(s, f32x4.add(one, f32x4.mul(x, f32x4.sub(one, s)))));
+    }
+    case OP_HARDSWISH_GRAD: {
+      // dy (= y) times 0 below -3, x/3 + 1/2 up to 3, 1 above (a NaN x takes the last branch, as in PyTorch).
+      const mid = f32x4.add(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 3.0))), f32x4.splat(0.5));
+      const upper = v128.bitselect(mid, f32x4.splat(1), f32x4.le(x, f32x4.splat(3)));
+      return f32x4.mul(y, v128.bitselect(f32x4.splat(0), upper, f32x4.lt(x, f32x4.splat(-3))));
     }
     default: return f32x4.div(y, x);
   }

@@ -1,4 +1,4 @@
-import { silu } from '@convkit/core';
+import { hardswish, silu } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { compareWithTfjs, randn, weightedSum } from './__fixtures__/compare';
@@ -61,6 +61,18 @@ describe('elementwise fast paths', () => {
     compareWithTfjs(() => silu(big));
     compareWithTfjs(() => tf.grads((a: tf.Tensor) => weightedSum(silu(a), 4))([big]));
     compareWithTfjs(() => tf.grads((a: tf.Tensor) => weightedSum(silu(a), 5))([tf.tensor1d([-30, -2, -0.5, 0, 0.25, 3, 30])]));
+  });
+
+  it("hardswish (core's) as one kernel each way: PyTorch's piecewise gradient at and around ±3, NaN, odd lengths", () => {
+    const edges = tf.tensor1d([-100, -3.0001, -3, -2.9999, -1, -0, 0, 0.5, 2.9999, 3, 3.0001, 100, NaN]);
+    compareWithTfjs(() => hardswish(edges));
+    const big = randn([3, 17, 19, 29], 6);
+    compareWithTfjs(() => hardswish(big));
+    compareWithTfjs(() => tf.grads((a: tf.Tensor) => weightedSum(hardswish(a), 4))([big]));
+    // Hand-worked: 0 below -3, x/3 + 1/2 from -3 to 3 (so -0.5 at -3 and 1.5 at 3), 1 above; NaN takes 1.
+    const [g] = tf.grads((a: tf.Tensor) => tf.sum(hardswish(a)))([tf.tensor1d([-4, -3, 0, 1.5, 3, 4])]);
+    expect(Array.from(g.dataSync())).toEqual([0, -0.5, 0.5, 1, 1.5, 1]);
+    g.dispose();
   });
 
   it('sigmoid, including its extremes and gradient', () => {

@@ -52,8 +52,36 @@ export const silu = (x: tf.Tensor): tf.Tensor => {
 export const swish = silu;
 /** PyTorch's hardsigmoid: `relu6(x + 3) / 6`. */
 export const hardsigmoid = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
+
+/**
+ * Kernels a backend may register for hardswish in one pass each way (convkit's CPU backend does):
+ * `{x}` → `x·relu6(x + 3)/6`, and `{x, dy}` → dy times PyTorch's derivative (0 below −3, x/3 + 1/2
+ * up to 3, 1 above). Only `x` is kept for the backward pass either way.
+ */
+export const HardswishKernel = 'ConvkitHardswish';
+export const HardswishGradKernel = 'ConvkitHardswishGrad';
+
+/** Hardswish's gradient at `x` times `dy`, PyTorch's piecewise rule (one kernel where the backend has it). */
+export function hardswishGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  if (hasKernel(HardswishGradKernel)) return tf.engine().runKernel(HardswishGradKernel, { x, dy }, {}) as tf.Tensor;
+  return tf.tidy(() => {
+    const mid = tf.add(tf.div(x, 3), 0.5);
+    return tf.mul(dy, tf.where(tf.less(x, -3), tf.zerosLike(x), tf.where(tf.lessEqual(x, 3), mid, tf.onesLike(x))));
+  });
+}
+
 /** PyTorch's hardswish: `x · relu6(x + 3) / 6`. */
-export const hardswish = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(x, hardsigmoid(x)));
+export const hardswish = (x: tf.Tensor): tf.Tensor => {
+  const fused = x.dtype === 'float32' && hasKernel(HardswishKernel);
+  const forward = (t: tf.Tensor) =>
+    fused ? (tf.engine().runKernel(HardswishKernel, { x: t }, {}) as tf.Tensor) : tf.tidy(() => tf.mul(t, hardsigmoid(t)));
+  // Autodiff of the composite would keep x, x + 3 and relu6(x + 3); this keeps x.
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([t]);
+    return { value: forward(t), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => hardswishGrad(saved, dy) };
+  })(x);
+};
 
 /** GELU, exact (`0.5·x·(1 + erf(x/√2))`) or PyTorch's `approximate='tanh'` form. */
 export function gelu(x: tf.Tensor, approximate: 'none' | 'tanh' = 'none'): tf.Tensor {

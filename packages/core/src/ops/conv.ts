@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, ShapeError } from '../errors';
 import { convOutputSize } from '../formulas';
 import { assertRank, type Pair, shapeString, toPair } from '../validate';
-import { activation as applyActivation, type ActivationName, siluGrad } from './activation';
+import { activation as applyActivation, type ActivationName, hardswishGrad, siluGrad } from './activation';
 
 /**
  * Symmetric padding like `nn.Conv2d(padding=…)`, PyTorch's `'same'` (stride 1 only), `'valid'`,
@@ -56,12 +56,8 @@ function activationGrad(act: FusedActivation, dy: tf.Tensor, y: tf.Tensor, preAc
     case 'hardsigmoid':
       // 1/6 where -3 < z < 3, i.e. where 0 < y < 1.
       return tf.mul(dy, tf.mul(tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 1)), 'float32'), 1 / 6));
-    case 'hardswish': {
-      // PyTorch's: 0 below -3, z/3 + 1/2 up to 3, 1 above.
-      const z = preActivation();
-      const mid = tf.add(tf.div(z, 3), 0.5);
-      return tf.mul(dy, tf.where(tf.less(z, -3), tf.zerosLike(z), tf.where(tf.lessEqual(z, 3), mid, tf.onesLike(z))));
-    }
+    case 'hardswish':
+      return hardswishGrad(preActivation(), dy);
     default:
       return dy;
   }

@@ -3,7 +3,7 @@
 // over the last axis or a per-sample [N,1,1,C] one run in wasm SIMD (branch-free); other
 // broadcasts in plain JS (broadcast.ts). tfjs-backend-cpu computes broadcast indices per
 // element, ~10× slower.
-import { SiluGradKernel, SiluKernel } from '@convkit/core';
+import { HardswishGradKernel, HardswishKernel, SiluGradKernel, SiluKernel } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastBinary } from './broadcast';
 import { elementwise, ElementwiseOp } from '../wasm/elementwise';
@@ -85,16 +85,26 @@ export const sigmoid = wasmUnary(tf.Sigmoid, ElementwiseOp.sigmoid);
 // forward and five ops backward (EfficientNet's activation, in training).
 export const silu = wasmUnary(SiluKernel, ElementwiseOp.silu);
 
-export const siluGrad: FastKernel = {
-  kernelName: SiluGradKernel,
-  kernelFunc: (args: KernelArgs) => {
-    const { x, dy } = args.inputs;
-    const xv = f32(args.backend, x);
-    const dyv = f32(args.backend, dy);
-    if (!xv || !dyv || xv.length !== dyv.length)
-      throw new TypeError(
-        `${SiluGradKernel}: x and dy must be float32 tensors of one shape, got ${x.dtype}${JSON.stringify(x.shape)} and ${dy.dtype}${JSON.stringify(dy.shape)}`,
-      );
-    return args.backend.makeTensorInfo(x.shape, 'float32', elementwise(engine(), ElementwiseOp.siluGrad, xv, dyv, xv.length));
-  },
-};
+/** An activation's gradient `{x, dy}` → dy·act′(x) in one pass (x and dy of one shape). */
+function activationGrad(kernelName: string, op: ElementwiseOp): FastKernel {
+  return {
+    kernelName,
+    kernelFunc: (args: KernelArgs) => {
+      const { x, dy } = args.inputs;
+      const xv = f32(args.backend, x);
+      const dyv = f32(args.backend, dy);
+      if (!xv || !dyv || xv.length !== dyv.length)
+        throw new TypeError(
+          `${kernelName}: x and dy must be float32 tensors of one shape, got ${x.dtype}${JSON.stringify(x.shape)} and ${dy.dtype}${JSON.stringify(dy.shape)}`,
+        );
+      return args.backend.makeTensorInfo(x.shape, 'float32', elementwise(engine(), op, xv, dyv, xv.length));
+    },
+  };
+}
+
+export const siluGrad = activationGrad(SiluGradKernel, ElementwiseOp.siluGrad);
+
+// core's hardswish and its gradient (MobileNetV3's activation, in training): one pass each,
+// instead of four kernels forward and six backward with x + 3 and relu6(x + 3) kept for them.
+export const hardswish = wasmUnary(HardswishKernel, ElementwiseOp.hardswish);
+export const hardswishGrad = activationGrad(HardswishGradKernel, ElementwiseOp.hardswishGrad);

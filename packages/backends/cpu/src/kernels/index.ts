@@ -11,7 +11,7 @@ import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
-import { add, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
+import { add, hardswish, hardswishGrad, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
 import { pack } from './pack';
 import { padV2 } from './pad-v2';
@@ -45,6 +45,8 @@ export const fastKernels: readonly FastKernel[] = [
   sigmoid,
   silu,
   siluGrad,
+  hardswish,
+  hardswishGrad,
   maxPool,
   avgPool,
   padV2,

@@ -23,6 +23,8 @@ export const OP_DIV = 3;
 export const OP_RSUB = 4;
 export const OP_RDIV = 5;
 export const OP_SILU_GRAD = 6;
+/** Hardswish's gradient at x times dy: PyTorch's 0 below −3, x/3 + 1/2 up to 3, 1 above. */
+export const OP_HARDSWISH_GRAD = 7;
 export const OP_RELU = 10;
 export const OP_RELU6 = 11;
 export const OP_STEP = 12;

@@ -12,6 +12,7 @@ export const ElementwiseOp = {
   rsub: abi.OP_RSUB,
   rdiv: abi.OP_RDIV,
   siluGrad: abi.OP_SILU_GRAD,
+  hardswishGrad: abi.OP_HARDSWISH_GRAD,
   relu: abi.OP_RELU,
   relu6: abi.OP_RELU6,
   step: abi.OP_STEP,
