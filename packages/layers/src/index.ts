@@ -8,3 +8,4 @@ export { ConvNormActivation, type ConvNormActivationOptions } from './conv-norm-
 export { SqueezeExcitation, type SqueezeExcitationOptions } from './squeeze-excitation';
 export { initializeModel, type InitScheme } from './init';
 export { convNormAct, canFold } from './fold';
+export { PooledClassifier } from './pooled-classifier';

@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActivationName,
   type ClassifierOptions,
-  flatten,
   type Generator,
-  ImageClassifier,
   init,
   Module,
   OptionError,
@@ -23,6 +21,7 @@ import {
   Sequential,
   SiLU,
   SqueezeExcitation,
+  PooledClassifier,
 } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout, StochasticDepth } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -255,10 +254,11 @@ export interface EfficientNetOptions extends ClassifierOptions {
   lastChannel?: number;
 }
 
-export class EfficientNet extends ImageClassifier {
-  readonly classifierPath = 'classifier';
+export class EfficientNet extends PooledClassifier {
   readonly features: Sequential;
   readonly avgpool = new AdaptiveAvgPool2d(1);
+  protected override readonly globalPool = this.avgpool;
+  protected readonly fcIndex = 1;
   classifier: Sequential;
 
   constructor(stages: MBConvStage[], options: EfficientNetOptions = {}) {
@@ -291,26 +291,6 @@ export class EfficientNet extends ImageClassifier {
 
   override get typeName(): string {
     return 'EfficientNet';
-  }
-
-  private get fc(): Linear {
-    return this.classifier.at(1) as Linear;
-  }
-
-  get numClasses(): number {
-    return this.fc.outFeatures;
-  }
-
-  forwardFeatures(x: tf.Tensor): tf.Tensor {
-    return this.features.forward(x);
-  }
-
-  forwardHead(features: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.classifier.forward(flatten(this.avgpool.forward(features))));
-  }
-
-  resetClassifier(numClasses: number, seed?: number | Generator): void {
-    this.setModule('classifier.1', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
   }
 }
 

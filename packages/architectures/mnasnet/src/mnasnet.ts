@@ -3,14 +3,13 @@ import {
   type ActivationName,
   type ClassifierOptions,
   type Generator,
-  ImageClassifier,
   init,
   Module,
   OptionError,
   toGenerator,
   type WeightsEntry,
 } from '@convkit/core';
-import { Conv2d, convNormAct, initializeModel, Linear, ReLU, Sequential } from '@convkit/layers';
+import { Conv2d, convNormAct, initializeModel, Linear, PooledClassifier, ReLU, Sequential } from '@convkit/layers';
 import { BatchNorm2d, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
 
@@ -149,11 +148,11 @@ function checkOptions(where: string, { numClasses, dropout }: MNASNetOptions): v
  * holds the stem (0–7), the six stacks (8–13) and the 1×1 conv to 1280 (14–16); the head is the
  * spatial mean, dropout and `classifier.1`.
  */
-export class MNASNet extends ImageClassifier {
-  readonly classifierPath = 'classifier';
+export class MNASNet extends PooledClassifier {
   readonly alpha: number;
   readonly layers: Sequential;
   classifier: Sequential;
+  protected readonly fcIndex = 1;
 
   constructor(alpha: number, options: MNASNetOptions = {}) {
     super();
@@ -200,26 +199,9 @@ export class MNASNet extends ImageClassifier {
     return 'MNASNet';
   }
 
-  private get fc(): Linear {
-    return this.classifier.at(1) as Linear;
-  }
-
-  get numClasses(): number {
-    return this.fc.outFeatures;
-  }
-
-  /** The `layers` output, `[N,H/32,W/32,1280]` (7×7 at 224). */
-  forwardFeatures(x: tf.Tensor): tf.Tensor {
-    return this.layers.forward(x);
-  }
-
-  /** `x.mean([2, 3])` (global average), dropout, the Linear. */
-  forwardHead(features: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.classifier.forward(tf.mean(features, [1, 2])));
-  }
-
-  resetClassifier(numClasses: number, seed?: number | Generator): void {
-    this.setModule('classifier.1', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
+  /** torchvision's `layers`: `forwardFeatures` gives its output, `[N,H/32,W/32,1280]` (7×7 at 224). */
+  get features(): Sequential {
+    return this.layers;
   }
 }
 

@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActivationName,
   type ClassifierOptions,
-  flatten,
   type Generator,
-  ImageClassifier,
   init,
   Module,
   OptionError,
@@ -26,6 +24,7 @@ import {
   ReLU6,
   Sequential,
   SqueezeExcitation,
+  PooledClassifier,
 } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -216,14 +215,12 @@ export interface MobileNetV2Options extends ClassifierOptions {
 }
 
 /** torchvision's `MobileNetV2`: `features.0`–`features.18`, then `classifier` = Dropout → Linear. */
-export class MobileNetV2 extends ImageClassifier {
-  readonly classifierPath = 'classifier';
+export class MobileNetV2 extends PooledClassifier {
   readonly features: Sequential;
   classifier: Sequential;
+  protected readonly fcIndex = 1;
   /** Channels of the last feature map (1280 at width ≤ 1). */
   readonly lastChannel: number;
-  // torchvision pools functionally: no module, no state-dict entry.
-  private readonly pool = new AdaptiveAvgPool2d(1);
 
   constructor(options: MobileNetV2Options = {}) {
     super();
@@ -269,26 +266,6 @@ export class MobileNetV2 extends ImageClassifier {
 
   override get typeName(): string {
     return 'MobileNetV2';
-  }
-
-  private get fc(): Linear {
-    return this.classifier.at(1) as Linear;
-  }
-
-  get numClasses(): number {
-    return this.fc.outFeatures;
-  }
-
-  forwardFeatures(x: tf.Tensor): tf.Tensor {
-    return this.features.forward(x);
-  }
-
-  forwardHead(features: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.classifier.forward(flatten(this.pool.forward(features))));
-  }
-
-  resetClassifier(numClasses: number, seed?: number | Generator): void {
-    this.setModule('classifier.1', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
   }
 }
 
@@ -391,10 +368,12 @@ export const mobilenetV3BatchNorm: BatchNorm2dOptions = { eps: 1e-3, momentum: 0
  * torchvision's `MobileNetV3`: `features` (stem, the inverted residual blocks, a 1×1 conv to
  * 6× the last width), `avgpool`, and `classifier` = Linear → Hardswish → Dropout → Linear.
  */
-export class MobileNetV3 extends ImageClassifier {
-  readonly classifierPath = 'classifier';
+export class MobileNetV3 extends PooledClassifier {
   readonly features: Sequential;
   readonly avgpool = new AdaptiveAvgPool2d(1);
+  protected override readonly globalPool = this.avgpool;
+  /** `classifier.3`: `resetClassifier` replaces it, the hidden Linear `classifier.0` stays. */
+  protected readonly fcIndex = 3;
   classifier: Sequential;
 
   constructor(
@@ -434,27 +413,6 @@ export class MobileNetV3 extends ImageClassifier {
 
   override get typeName(): string {
     return 'MobileNetV3';
-  }
-
-  private get fc(): Linear {
-    return this.classifier.at(3) as Linear;
-  }
-
-  get numClasses(): number {
-    return this.fc.outFeatures;
-  }
-
-  forwardFeatures(x: tf.Tensor): tf.Tensor {
-    return this.features.forward(x);
-  }
-
-  forwardHead(features: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.classifier.forward(flatten(this.avgpool.forward(features))));
-  }
-
-  /** A new last Linear (`classifier.3`); the hidden Linear `classifier.0` stays. */
-  resetClassifier(numClasses: number, seed?: number | Generator): void {
-    this.setModule('classifier.3', new Linear(this.fc.inFeatures, numClasses, { generator: seed }));
   }
 }
 
