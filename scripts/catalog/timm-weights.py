@@ -5,9 +5,13 @@ Usage: python3 scripts/catalog/timm-weights.py PATH_TO_TIMM_CHECKOUT
 Reads each chosen weight's `_cfg(...)` from timm/models/{efficientnet,resnet,mobilenetv3}.py (timm itself
 need not be importable), its ImageNet accuracy at that input size from
 results/results-imagenet.csv, and the parameter count from torchvision's catalog of the same
-architecture (timm's EfficientNets and ResNets have torchvision's widths and depths).
+architecture (timm's EfficientNets and ResNets have torchvision's widths and depths), or, for
+architectures torchvision lacks (MobileNetV4), the `num_parameters` timm itself reported in the
+package's `src/__fixtures__/timm-ref/<arch>.json`.
 Eval transforms follow timm's `resolve_data_config`: resize to floor(size / crop_pct), then
-centre-crop `size`.
+centre-crop `size`. Weights with no `url` in their cfg live only on the Hugging Face hub
+(`hf_hub_id='timm/'`): their entry points at the hub's `model.safetensors` and has no
+`sha256Prefix` (the file name carries no hash).
 """
 import csv
 import json
@@ -25,7 +29,8 @@ WANTED = {
     + ['tf_efficientnet_b5.ra_in1k', 'tf_efficientnet_b7.ra_in1k', 'efficientnet_b0.ra_in1k', 'efficientnet_b1.ft_in1k',
        'efficientnet_b2.ra_in1k', 'efficientnet_b3.ra2_in1k', 'efficientnet_b4.ra2_in1k'],
     'resnet': [f'resnet{d}.a1_in1k' for d in (18, 34, 50, 101, 152)],
-    'mobilenet': ['mobilenetv3_large_100.ra_in1k', 'mobilenetv3_small_100.lamb_in1k'],
+    'mobilenet': ['mobilenetv3_large_100.ra_in1k', 'mobilenetv3_small_100.lamb_in1k',
+                  'mobilenetv4_conv_small.e2400_r224_in1k', 'mobilenetv4_conv_medium.e500_r256_in1k'],
 }
 # timm's source file per package, where their names differ.
 TIMM_FILES = {'mobilenet': 'mobilenetv3'}
@@ -66,8 +71,14 @@ def accuracy(full_name, size):
 
 
 def torchvision_params(family, arch):
-    with open(os.path.join(ROOT, 'packages', 'architectures', family, 'src', 'weights-catalog.json')) as f:
-        return json.load(f)[TORCHVISION_ARCH.get(arch, arch.removeprefix('tf_'))][0]['numParams']
+    src = os.path.join(ROOT, 'packages', 'architectures', family, 'src')
+    with open(os.path.join(src, 'weights-catalog.json')) as f:
+        torchvision = json.load(f).get(TORCHVISION_ARCH.get(arch, arch.removeprefix('tf_')))
+    if torchvision:
+        return torchvision[0]['numParams']
+    # No torchvision twin: the count timm itself gave (the reference the package's tests check against).
+    with open(os.path.join(src, '__fixtures__', 'timm-ref', f'{arch}.json')) as f:
+        return json.load(f)['num_parameters']
 
 
 def entry(family, source, namespace, full_name):
@@ -75,10 +86,15 @@ def entry(family, source, namespace, full_name):
     cfg = cfg_of(source, namespace, full_name)
     size = cfg['input_size'][1]
     url = cfg['url']
-    file_name = url.rsplit('/', 1)[1]
+    if url:
+        file_name = url.rsplit('/', 1)[1]
+        files = {'url': url, 'fileName': file_name, 'sha256Prefix': re.search(r'-([0-9a-f]{8,})\.pth$', file_name).group(1)}
+    else:  # on the hub only
+        assert cfg.get('hf_hub_id') == 'timm/', full_name
+        file_name = 'model.safetensors'
+        files = {'url': f'https://huggingface.co/timm/{full_name}/resolve/main/{file_name}', 'fileName': file_name}
     return {
-        'model': arch, 'tag': tag, 'url': url, 'fileName': file_name,
-        'sha256Prefix': re.search(r'-([0-9a-f]{8,})\.pth$', file_name).group(1),
+        'model': arch, 'tag': tag, **files,
         'hubId': f'timm/{full_name}',
         'numClasses': cfg['num_classes'], 'categories': 'imagenet',
         'transforms': {

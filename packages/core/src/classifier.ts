@@ -24,8 +24,11 @@ export interface WeightsEntry {
   hubId?: string;
   url: string;
   fileName: string;
-  /** The leading hex digits of the file's SHA-256, from torchvision's file name. */
-  sha256Prefix: string;
+  /**
+   * The leading hex digits of the file's SHA-256, from torchvision's (or timm's) file name; absent
+   * where the name carries none (a Hugging Face hub file), and then the download is not verified.
+   */
+  sha256Prefix?: string;
   numClasses: number;
   /** Name of the category list (`'imagenet'` for the 1000 ImageNet classes). */
   categories: 'imagenet';

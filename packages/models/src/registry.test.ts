@@ -60,6 +60,9 @@ describe('@convkit/models', () => {
       ['IMAGENET1K_V2', 232],
     ]);
     expect(modelInfo('timm/mobilenetv3_large_100')).toMatchObject({ family: 'mobilenet', source: 'timm', params: 5_483_032 });
+    // timm's MobileNetV4 (no torchvision twin): counts and sizes from timm's own numbers.
+    expect(modelInfo('timm/mobilenetv4_conv_small')).toMatchObject({ params: 3_774_024, inputSize: 224 });
+    expect(modelInfo('timm/mobilenetv4_conv_medium')).toMatchObject({ params: 9_715_512, inputSize: 256 });
   });
 
   it('createModel builds a model by name with options', () => {

@@ -83,6 +83,13 @@ const families: Family[] = [
     weights: mobilenet.timmMobilenetv3Weights,
     builder: (name) => (options) => mobilenet.timmMobilenetv3(name as mobilenet.TimmMobileNetV3Name, options),
   },
+  {
+    family: 'mobilenet',
+    source: 'timm',
+    names: mobilenet.timmMobilenetv4Names,
+    weights: mobilenet.timmMobilenetv4Weights,
+    builder: (name) => (options) => mobilenet.timmMobilenetv4(name as mobilenet.TimmMobileNetV4Name, options),
+  },
 ];
 
 export interface ModelInfo {

@@ -98,7 +98,7 @@ const mbconv: OnnxMapping = (m, x, ctx) => {
   return useResConnect ? add(ctx, y, x) : y;
 };
 
-/** timm's `ConvBnAct` (MobileNetV3's last stage): its public `unit`, conv → `bn1` → activation. */
+/** timm's `ConvBnAct` (MobileNetV3's last stage, MobileNetV4's `cn` blocks) and `ConvNormAct`: its public `unit`, conv → norm → activation. */
 const convBnAct: OnnxMapping = (m, x, ctx) => {
   const { unit } = m as Module & { unit: ConvUnitLike };
   return writeActivation(ctx, unit.activation, writeConvNorm(ctx, unit.conv, unit.norm, x));
@@ -246,6 +246,30 @@ const timmMobileNetV3: OnnxMapping = (_m, x, ctx) => {
   return ctx.emit('classifier', ctx.emit('dropout', flattenMap(ctx, hidden)));
 };
 
+/** timm's MobileNetV4 `UniversalInvertedResidual`: optional `dw_start`, `pw_exp`, optional `dw_mid`, `pw_proj`, the skip. */
+const universalInvertedResidual: OnnxMapping = (m, x, ctx) => {
+  let y = x;
+  for (const name of ['dw_start', 'pw_exp', 'dw_mid', 'pw_proj']) {
+    const unit = ctx.optionalChild(name);
+    if (unit) y = ctx.emit(unit, y);
+  }
+  return (m as Module & { hasSkip: boolean }).hasSkip ? add(ctx, y, x) : y;
+};
+
+/** timm's `EdgeResidual` (MobileNetV4's FusedIB): its public `units`, the skip. */
+const edgeResidual: OnnxMapping = (m, x, ctx) => {
+  const { units, hasSkip } = m as Module & { units: ConvUnitLike[]; hasSkip: boolean };
+  const y = units.reduce((v, unit) => writeActivation(ctx, unit.activation, writeConvNorm(ctx, unit.conv, unit.norm, v)), x);
+  return hasSkip ? add(ctx, y, x) : y;
+};
+
+/** timm's MobileNetV4 conv models: ReLU stem, blocks, pool, `conv_head` → `norm_head` → ReLU, classifier. */
+const timmMobileNetV4: OnnxMapping = (_m, x, ctx) => {
+  const unit = (y: OnnxValue, c: string, n: string) => writeActivation(ctx, 'relu', writeConvNorm(ctx, conv(ctx, c), norm(ctx, n), y));
+  const pooled = ctx.emit('global_pool', ctx.emit('blocks', unit(x, 'conv_stem', 'bn1')));
+  return ctx.emit('classifier', ctx.emit('dropout', flattenMap(ctx, unit(pooled, 'conv_head', 'norm_head'))));
+};
+
 /** timm's EfficientNet: the stem and head convs carry their SiLU inside (timm's BatchNormAct2d). */
 const timmEfficientNet: OnnxMapping = (_m, x, ctx) => {
   const unit = (y: OnnxValue, c: string, n: string) => writeActivation(ctx, 'silu', writeConvNorm(ctx, conv(ctx, c), norm(ctx, n), y));
@@ -269,6 +293,9 @@ export const architectureMappings: Record<string, OnnxMapping> = {
   FusedMBConv: mbconv,
   InvertedResidual: invertedResidual,
   ConvBnAct: convBnAct,
+  ConvNormAct: convBnAct,
+  UniversalInvertedResidual: universalInvertedResidual,
+  EdgeResidual: edgeResidual,
   _InvertedResidual: mnasnetBlock,
   Fire: fire,
   ResNet: inOrder('fc'),
@@ -283,6 +310,7 @@ export const architectureMappings: Record<string, OnnxMapping> = {
   MobileNetV2: pooledInOrder('classifier'),
   MobileNetV3: inOrder('classifier'),
   TimmMobileNetV3: timmMobileNetV3,
+  TimmMobileNetV4: timmMobileNetV4,
   MNASNet: pooledInOrder('classifier'),
   SqueezeNet: squeezeNet,
   ShuffleNetV2: pooledInOrder('fc'),

@@ -1,2 +1,3 @@
 export * from './mobilenet';
 export * from './timm-mobilenetv3';
+export * from './timm-mobilenetv4';

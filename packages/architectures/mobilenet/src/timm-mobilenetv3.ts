@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  type ActivationName,
   type ClassifierOptions,
   flatten,
   type Generator,
@@ -9,23 +10,39 @@ import {
   OptionError,
   toGenerator,
   UnknownNameError,
-  type WeightsEntry,
 } from '@convkit/core';
 import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
 import { type ConvUnit, InvertedResidual, type MobileNetV3Arch, mobilenetV3Config, runUnit } from './mobilenet';
-import catalog from './timm-weights-catalog.json';
+import { timmCatalogEntries } from './timm-catalog';
 
-/** timm's `ConvBnAct` block (the last stage, `blocks.6.0` of the large model): 1×1 `conv` → `bn1` → Hardswish. */
+/** A `TimmConvBnAct`'s conv: kernel (default 1), stride (default 1) and activation (default Hardswish). */
+export interface TimmConvBnActOptions {
+  kernel?: number;
+  stride?: number;
+  activation?: ActivationName;
+}
+
+/**
+ * timm's `ConvBnAct` block (the last stage, `blocks.6.0` of the large model): 1×1 `conv` → `bn1`
+ * → Hardswish; MobileNetV4's `cn` blocks are k×k (padding ⌊k/2⌋), possibly strided, with ReLU.
+ */
 export class TimmConvBnAct extends Module {
   readonly unit: ConvUnit;
 
-  constructor(inChannels: number, outChannels: number, normLayer: (c: number) => BatchNorm2d, g: Generator) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    normLayer: (c: number) => BatchNorm2d,
+    g: Generator,
+    { kernel = 1, stride = 1, activation = 'hardswish' }: TimmConvBnActOptions = {},
+  ) {
     super();
+    const padding = Math.floor((kernel - 1) / 2);
     this.unit = {
-      conv: this.registerModule('conv', new Conv2d(inChannels, outChannels, 1, { bias: false, generator: g })),
+      conv: this.registerModule('conv', new Conv2d(inChannels, outChannels, kernel, { stride, padding, bias: false, generator: g })),
       norm: this.registerModule('bn1', normLayer(outChannels)),
-      activation: 'hardswish',
+      activation,
     };
   }
 
@@ -35,6 +52,27 @@ export class TimmConvBnAct extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return runUnit(x, this.unit);
+  }
+}
+
+/**
+ * timm's `_init_weight_goog` (its MobileNetV3s and V4s): convs N(0, 2 / fan_out) with fan_out =
+ * k·k·out / groups, zero biases, BN γ=1 β=0, Linear weights ([in, out] here) U(±1/√out_features).
+ */
+export function initializeTimmMobileNet(model: Module, g: Generator): void {
+  const linear = (shape: number[]) => init.uniform(shape, -1 / Math.sqrt(shape[1]), 1 / Math.sqrt(shape[1]), g);
+  initializeModel(model, { linear, zeroBias: true }, g);
+  for (const [, m] of model.namedModules()) {
+    if (!(m instanceof Conv2d)) continue;
+    const [kh, kw, , out] = m.weight.shape;
+    const w = init.kaimingNormal(m.weight.shape, (kh * kw * out) / m.options.groups, g);
+    m.weight.assign(w);
+    w.dispose();
+    if (m.bias) {
+      const zero = tf.zerosLike(m.bias);
+      m.bias.assign(zero);
+      zero.dispose();
+    }
   }
 }
 
@@ -99,22 +137,7 @@ export class TimmMobileNetV3 extends ImageClassifier {
     this.convHead = this.registerModule('conv_head', new Conv2d(this.numFeatures, headChannels, 1, { bias: true, generator: g }));
     this.dropout = this.registerModule('dropout', new Dropout(dropout, g));
     this.registerModule('classifier', new Linear(headChannels, numClasses, { generator: g }));
-    // timm's `_init_weight_goog`: N(0, 2 / fan_out) with fan_out = k·k·out / groups, zero biases,
-    // BN γ=1 β=0, Linear weights ([in, out] here) U(±1/√out_features).
-    const linear = (shape: number[]) => init.uniform(shape, -1 / Math.sqrt(shape[1]), 1 / Math.sqrt(shape[1]), g);
-    initializeModel(this, { linear, zeroBias: true }, g);
-    for (const [, m] of this.namedModules()) {
-      if (!(m instanceof Conv2d)) continue;
-      const [kh, kw, , out] = m.weight.shape;
-      const w = init.kaimingNormal(m.weight.shape, (kh * kw * out) / m.options.groups, g);
-      m.weight.assign(w);
-      w.dispose();
-      if (m.bias) {
-        const zero = tf.zerosLike(m.bias);
-        m.bias.assign(zero);
-        zero.dispose();
-      }
-    }
+    initializeTimmMobileNet(this, g);
   }
 
   override get typeName(): string {
@@ -162,7 +185,7 @@ export type TimmMobileNetV3Name = keyof typeof configs;
 export const timmMobilenetv3Names = Object.keys(configs) as TimmMobileNetV3Name[];
 
 /** timm's pretrained weights per model (hub ids, files, eval transforms). */
-export const timmMobilenetv3Weights = catalog as unknown as Partial<Record<TimmMobileNetV3Name, WeightsEntry[]>>;
+export const timmMobilenetv3Weights = /* @__PURE__ */ timmCatalogEntries(timmMobilenetv3Names);
 
 /** Builds timm's MobileNetV3 of that name: `timmMobilenetv3('mobilenetv3_large_100', { numClasses: 10 })`. */
 export function timmMobilenetv3(name: TimmMobileNetV3Name, options: TimmMobileNetV3Options = {}): TimmMobileNetV3 {
