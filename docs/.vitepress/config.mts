@@ -55,6 +55,7 @@ export default defineConfig({
           { text: 'Choosing a backend', link: '/guide/backends' },
           ...optional('performance', 'Performance'),
           ...optional('benchmark-results', 'Benchmark results'),
+          ...optional('benchmark-mobile', 'Benchmark: mobile families'),
           ...optional('bundle-sizes', 'Bundle sizes'),
           { text: 'API reference', link: '/api/index.html', target: '_self' },
         ],
