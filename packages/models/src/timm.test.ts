@@ -1,56 +1,32 @@
 // timm's models by their own names, checked against what real timm builds and computes
 // (__fixtures__/timm-ref, written by its generate.py with timm's own code; see its README).
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageClassifier, UnknownNameError } from '@convkit/core';
 import { Linear } from '@convkit/layers';
-import { encodeSafetensors, loadHubFolder, loadWeights, parseSafetensors, type RawEntry, readHubConfig } from '@convkit/weights';
+import { encodeSafetensors, loadHubFolder, loadWeights, type RawEntry, readHubConfig } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
+import { convkitShape, readTimmRef, type TimmRef, timmInput, timmLogitsDiff, timmValues } from '@convkit/test-utils/timm';
 import { createModel, listModels, modelInfo } from './index';
 
 const dir = new URL('__fixtures__/timm-ref/', import.meta.url).pathname;
 
-interface TimmRef {
-  model: string;
-  keys: [string, number[], string][];
-  num_parameters: number;
-  num_features: number;
-  pretrained_cfg: { input_size: number[]; crop_pct: number; interpolation: string; mean: number[]; std: number[] };
-  cases?: { input_nchw: number[]; input_salt: number; logits: number[][]; max_abs_logit: number; float32_vs_float64: number }[];
-}
-
 const refs: TimmRef[] = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => JSON.parse(readFileSync(dir + f, 'utf8')));
+  .map((f) => readTimmRef(dir, f.slice(0, -'.json'.length)));
 
-// The README's deterministic values, in float64 until the final rounding to float32.
-const unit64 = (i: number, salt: number) => (((i * 7919 + salt) % 65521) / 65521) * 2 - 1;
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** timm's state dict filled by the README's formula, BatchNorm tensors from NAME.bn.safetensors. */
+/** timm's state dict as the README makes it, as a safetensors checkpoint (PyTorch layout, as timm saves it). */
 function timmCheckpoint(ref: TimmRef): Uint8Array {
-  const bn = new Map(parseSafetensors(readFileSync(`${dir}${ref.model}.bn.safetensors`), 'bn').tensors.map((t) => [t.key, t]));
-  const entries: RawEntry[] = ref.keys.map(([key, shape], k) => {
-    const n = numel(shape);
-    if (key.endsWith('num_batches_tracked')) return { key, dtype: 'I64', shape, bytes: new Uint8Array(8 * n) };
-    const fromFile = bn.get(key);
-    if (fromFile) return { key, dtype: 'F32', shape, bytes: fromFile.bytes() };
-    const scale = shape.length >= 2 ? Math.sqrt(3 / numel(shape.slice(1))) : 0.1;
-    const values = Float32Array.from({ length: n }, (_, i) => unit64(i, (k + 1) * 104729) * scale);
-    return { key, dtype: 'F32', shape, bytes: new Uint8Array(values.buffer) };
-  });
+  const entries: RawEntry[] = timmValues(dir, ref).map(({ key, shape, values }) =>
+    values
+      ? { key, dtype: 'F32', shape, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) }
+      : { key, dtype: 'I64', shape, bytes: new Uint8Array(8 * shape.reduce((a, b) => a * b, 1)) },
+  );
   return encodeSafetensors(entries);
 }
-
-/** convkit keeps conv kernels as [kh, kw, in, out] and Linear weights as [in, out]. */
-const convkitShape = (shape: number[]) =>
-  shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : shape.length === 2 ? [shape[1], shape[0]] : shape;
-
-const relativeDiff = (ours: tf.Tensor, theirs: number[][], maxAbs: number) =>
-  tf.tidy(() => tf.max(tf.abs(tf.sub(ours, tf.tensor2d(theirs)))).dataSync()[0] / maxAbs);
 
 describe("timm's models by their hub names", () => {
   it('the reference files cover the tf_ ports and timm ResNets', () => {
@@ -94,10 +70,9 @@ describe("timm's models by their hub names", () => {
         expect(result.loaded.length).toBe(ref.keys.length);
         const before = tf.memory().numTensors;
         for (const c of ref.cases!) {
-          const [n, ch, h, w] = c.input_nchw;
-          const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
-          const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
-          const diff = relativeDiff(logits, c.logits, c.max_abs_logit);
+          const h = c.input_nchw[2];
+          const logits = tf.tidy(() => model.predict(timmInput(c)));
+          const diff = timmLogitsDiff(logits, c);
           console.log(
             `timm/${ref.model} @${h}px: max |diff| / max |logit| = ${diff.toExponential(2)} (timm float32 vs float64: ${c.float32_vs_float64.toExponential(2)})`,
           );
@@ -156,10 +131,8 @@ describe("timm's models by their hub names", () => {
       expect(result.format).toBe('safetensors');
       expect(result.config.tag).toBe('ns_jft_in1k');
       const c = ref.cases![1];
-      const [n, ch, h, w] = c.input_nchw;
-      const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
-      const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
-      expect(relativeDiff(logits, c.logits, c.max_abs_logit)).toBeLessThan(1e-4);
+      const logits = tf.tidy(() => model.predict(timmInput(c)));
+      expect(timmLogitsDiff(logits, c)).toBeLessThan(1e-4);
       logits.dispose();
     } finally {
       model.dispose();

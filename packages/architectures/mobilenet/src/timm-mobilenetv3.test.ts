@@ -1,85 +1,15 @@
 // timm's MobileNetV3s by their own names, checked against what real timm builds and computes
 // (__fixtures__/timm-ref, written by its generate.py with timm's own code; see its README).
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { OptionError, UnknownNameError } from '@convkit/core';
 import { Linear } from '@convkit/layers';
 import { BatchNorm2d } from '@convkit/regularization';
 import { describe, expect, it } from 'vitest';
+import { convkitShape, readTimmRef, timmInput, timmLogitsDiff, timmStateDict } from '@convkit/test-utils/timm';
 import { type TimmMobileNetV3Name, timmMobilenetv3, timmMobilenetv3Names, timmMobilenetv3Weights } from './index';
 
 const dir = new URL('__fixtures__/timm-ref/', import.meta.url).pathname;
-
-interface TimmRef {
-  model: TimmMobileNetV3Name;
-  keys: [string, number[], string][];
-  num_parameters: number;
-  num_features: number;
-  pretrained_cfg: {
-    hf_hub_id: string;
-    url: string;
-    input_size: number[];
-    crop_pct: number;
-    interpolation: string;
-    mean: number[];
-    std: number[];
-  };
-  cases: { input_nchw: number[]; input_salt: number; logits: number[][]; max_abs_logit: number; float32_vs_float64: number }[];
-}
-
-const refs: TimmRef[] = timmMobilenetv3Names.map((name) => JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')));
-
-// The README's deterministic values, in float64 until the final rounding to float32.
-const unit64 = (i: number, salt: number) => (((i * 7919 + salt) % 65521) / 65521) * 2 - 1;
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** The F32 tensors of a safetensors file by key. */
-function readSafetensors(path: string): Map<string, { shape: number[]; values: Float32Array }> {
-  const bytes = readFileSync(path);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const [key, info] of Object.entries(header)) {
-    if (key === '__metadata__') continue;
-    const {
-      dtype,
-      shape,
-      data_offsets: [start, end],
-    } = info;
-    if (dtype !== 'F32') throw new Error(`${key}: ${dtype}`);
-    const data = bytes.subarray(8 + headerLength + start, 8 + headerLength + end);
-    out.set(key, { shape, values: new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) });
-  }
-  return out;
-}
-
-/** convkit keeps conv kernels as [kh, kw, in, out] and Linear weights as [in, out]. */
-const convkitShape = (shape: number[]) =>
-  shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : shape.length === 2 ? [shape[1], shape[0]] : shape;
-
-/** timm's state dict filled by the README's formula (BatchNorm from NAME.bn.safetensors), in convkit layouts. */
-function timmState(ref: TimmRef): Record<string, tf.Tensor> {
-  const bn = readSafetensors(`${dir}${ref.model}.bn.safetensors`);
-  const state: Record<string, tf.Tensor> = {};
-  ref.keys.forEach(([key, shape], k) => {
-    if (key.endsWith('num_batches_tracked')) {
-      state[key] = tf.scalar(0, 'int32');
-      return;
-    }
-    const fromFile = bn.get(key);
-    const scale = shape.length >= 2 ? Math.sqrt(3 / numel(shape.slice(1))) : 0.1;
-    const values = fromFile?.values ?? Float32Array.from({ length: numel(shape) }, (_, i) => unit64(i, (k + 1) * 104729) * scale);
-    state[key] = tf.tidy(() => {
-      const t = tf.tensor(values, shape, 'float32');
-      return shape.length === 4 ? tf.transpose(t, [2, 3, 1, 0]) : shape.length === 2 ? tf.transpose(t) : t;
-    });
-  });
-  return state;
-}
-
+const refs = timmMobilenetv3Names.map((name) => ({ ...readTimmRef(dir, name), model: name }));
 describe("timm's MobileNetV3s (against timm's own numbers)", () => {
   it.each(refs)('timm/$model: state-dict keys in timm order, shapes, parameter and feature counts', (ref) => {
     const model = timmMobilenetv3(ref.model, { seed: 0 });
@@ -98,15 +28,14 @@ describe("timm's MobileNetV3s (against timm's own numbers)", () => {
 
   it.each(refs)("timm/$model: timm's weights load under timm's names and give timm's logits", (ref) => {
     const model = timmMobilenetv3(ref.model, { seed: 0 });
-    const state = timmState(ref);
+    const state = timmStateDict(dir, ref);
     try {
       model.loadStateDict(state);
       model.eval();
-      for (const c of ref.cases) {
-        const [n, ch, h, w] = c.input_nchw;
-        const nchw = Float32Array.from({ length: n * ch * h * w }, (_, i) => unit64(i, c.input_salt));
-        const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(nchw, [n, ch, h, w]), [0, 2, 3, 1])));
-        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(logits, tf.tensor2d(c.logits)))).dataSync()[0] / c.max_abs_logit);
+      for (const c of ref.cases ?? []) {
+        const h = c.input_nchw[2];
+        const logits = tf.tidy(() => model.predict(timmInput(c)));
+        const diff = timmLogitsDiff(logits, c);
         console.log(
           `timm/${ref.model} @${h}px: max |diff| / max |logit| = ${diff.toExponential(2)} (timm float32 vs float64: ${c.float32_vs_float64.toExponential(2)})`,
         );
