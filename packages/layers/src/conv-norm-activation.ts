@@ -1,7 +1,8 @@
-import { type Generator, Module } from '@convkit/core';
+import { type ActivationName, type Generator, Module } from '@convkit/core';
 import { BatchNorm2d } from '@convkit/regularization';
 import { ReLU } from './activations';
 import { Conv2d } from './conv2d';
+import type { ConvUnit } from './fold';
 import { Sequential } from './sequential';
 
 export interface ConvNormActivationOptions {
@@ -49,4 +50,9 @@ export class ConvNormActivation extends Sequential {
   override get typeName(): string {
     return 'Conv2dNormActivation';
   }
+}
+
+/** The unit of a `Conv2dNormActivation` (`0` conv, `1` norm), with the activation it runs. */
+export function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
+  return { conv: cna.at(0) as Conv2d, norm: cna.at(1) as BatchNorm2d, activation };
 }

@@ -52,3 +52,15 @@ export function runFolded(modules: Module[], x: tf.Tensor): tf.Tensor {
   }
   return y;
 }
+
+/** One conv → norm → activation step of a block, whatever its modules are called. */
+export interface ConvUnit {
+  conv: Conv2d;
+  norm: BatchNorm2d;
+  activation: ActivationName;
+}
+
+/** {@link convNormAct} on a unit: folded into one conv (with the residual add) in evaluation. */
+export function runUnit(x: tf.Tensor, { conv, norm, activation }: ConvUnit, residual: tf.Tensor | null = null): tf.Tensor {
+  return convNormAct(x, conv, norm, activation, residual);
+}

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Generator, Module, OptionError } from '@convkit/core';
-import { ConvNormActivation, Sequential, SiLU } from '@convkit/layers';
+import { ConvNormActivation, type ConvUnit, runUnit, Sequential, SiLU, torchvisionUnit } from '@convkit/layers';
 import { StochasticDepth } from '@convkit/regularization';
 import {
   type BlockConfig,
   type BlockFactory,
-  type ConvUnit,
   EfficientNet,
   type EfficientNetOptions,
   type EfficientNetV2Name,
@@ -13,8 +12,6 @@ import {
   type MBConvStage,
   makeDivisible,
   type NormLayer,
-  runUnit,
-  torchvisionUnit,
 } from './efficientnet';
 
 // --- the block --------------------------------------------------------------------------------

@@ -15,13 +15,15 @@ import {
   Conv2d,
   type Conv2dOptions,
   ConvNormActivation,
-  convNormAct,
   initializeModel,
   Linear,
   Sequential,
   SiLU,
   SqueezeExcitation,
   PooledClassifier,
+  type ConvUnit,
+  runUnit,
+  torchvisionUnit,
 } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout, StochasticDepth } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -94,22 +96,8 @@ export interface MBConvOptions {
   generator?: Generator;
 }
 
-/** One conv → norm → activation step of a block, whatever the modules are called. */
-export interface ConvUnit {
-  conv: Conv2d;
-  norm: BatchNorm2d;
-  activation: ActivationName;
-}
-
-/** conv → BatchNorm → activation (folded into one conv in evaluation). */
-export function runUnit(x: tf.Tensor, { conv, norm, activation }: ConvUnit, residual: tf.Tensor | null = null): tf.Tensor {
-  return convNormAct(x, conv, norm, activation, residual);
-}
-
-/** A unit as torchvision's `Conv2dNormActivation` (`0` conv, `1` norm, `2` activation). */
-export function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
-  return { conv: cna.at(0) as Conv2d, norm: cna.at(1) as BatchNorm2d, activation };
-}
+/** From `@convkit/layers` (re-exported: they were first public here). */
+export { type ConvUnit, runUnit };
 
 // --- blocks -----------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import {
   UnknownNameError,
   type WeightsEntry,
 } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, initializeModel, Linear, Sequential } from '@convkit/layers';
+import { AdaptiveAvgPool2d, Conv2d, type ConvUnit, initializeModel, Linear, runUnit, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
-import { type ConvUnit, mbconvBlocks, type MBConvStage, mbconvStages, runUnit } from './efficientnet';
+import { mbconvBlocks, type MBConvStage, mbconvStages } from './efficientnet';
 import catalog from './timm-weights-catalog.json';
 
 // --- the model --------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import {
   Conv2d,
   type Conv2dOptions,
   ConvNormActivation,
-  convNormAct,
   Hardsigmoid,
   Hardswish,
   initializeModel,
@@ -25,6 +24,9 @@ import {
   Sequential,
   SqueezeExcitation,
   PooledClassifier,
+  type ConvUnit,
+  runUnit,
+  torchvisionUnit,
 } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
 import catalog from './weights-catalog.json';
@@ -67,23 +69,6 @@ export interface InvertedResidualConfig {
 export type InvertedResidualNaming = 'mobilenet_v2' | 'mobilenet_v3' | 'timm';
 
 type NormLayer = (channels: number) => Module;
-
-/** One conv → norm → activation step of a block, whatever the modules are called. */
-export interface ConvUnit {
-  conv: Conv2d;
-  norm: BatchNorm2d;
-  activation: ActivationName;
-}
-
-/** conv → BatchNorm (→ + residual) → activation, folded into one conv in evaluation. */
-export function runUnit(x: tf.Tensor, { conv, norm, activation }: ConvUnit, residual: tf.Tensor | null = null): tf.Tensor {
-  return convNormAct(x, conv, norm, activation, residual);
-}
-
-/** A unit as torchvision's `Conv2dNormActivation` (`0` conv, `1` norm, `2` activation). */
-function torchvisionUnit(cna: ConvNormActivation, activation: ActivationName): ConvUnit {
-  return { conv: cna.at(0) as Conv2d, norm: cna.at(1) as BatchNorm2d, activation };
-}
 
 // --- the block --------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ import {
   toGenerator,
   UnknownNameError,
 } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, convNormAct, initializeModel, Linear, Sequential } from '@convkit/layers';
+import { AdaptiveAvgPool2d, Conv2d, type ConvUnit, convNormAct, initializeModel, Linear, runUnit, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
-import { type ConvUnit, InvertedResidual, type MobileNetV3Arch, mobilenetV3Config, runUnit } from './mobilenet';
+import { InvertedResidual, type MobileNetV3Arch, mobilenetV3Config } from './mobilenet';
 import { timmCatalogEntries } from './timm-catalog';
 
 /** A `TimmConvBnAct`'s conv: kernel (default 1), stride (default 1) and activation (default Hardswish). */

@@ -11,9 +11,8 @@ import {
   toGenerator,
   UnknownNameError,
 } from '@convkit/core';
-import { AdaptiveAvgPool2d, Conv2d, convNormAct, Linear, Sequential } from '@convkit/layers';
+import { AdaptiveAvgPool2d, Conv2d, type ConvUnit, convNormAct, Linear, runUnit, Sequential } from '@convkit/layers';
 import { BatchNorm2d, type BatchNorm2dOptions, Dropout } from '@convkit/regularization';
-import { type ConvUnit, runUnit } from './mobilenet';
 import { initializeTimmMobileNet, TimmConvBnAct } from './timm-mobilenetv3';
 import { timmCatalogEntries } from './timm-catalog';
 
