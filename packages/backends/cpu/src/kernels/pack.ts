@@ -1,5 +1,6 @@
 // Pack on a new last axis (ShuffleNetV2's concat-and-shuffle, `tf.stack([a, b], rank)`): the
 // inputs interleaved value by value in one loop, instead of tfjs-cpu's expandDims + concat.
+import { sameShape } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { f32, fallback, type FastKernel, type KernelArgs, size } from './common';
 
@@ -10,8 +11,8 @@ export const pack: FastKernel = {
     const shape = inputs[0]?.shape ?? [];
     const axis = Number(args.attrs?.axis ?? 0);
     const values = inputs.map((t) => f32(args.backend, t));
-    const sameShape = inputs.every((t) => t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]));
-    if (inputs.length < 2 || axis !== shape.length || !sameShape || values.some((v) => !v)) return fallback(tf.Pack, args);
+    const uniform = inputs.every((t) => sameShape(t.shape, shape));
+    if (inputs.length < 2 || axis !== shape.length || !uniform || values.some((v) => !v)) return fallback(tf.Pack, args);
     const k = inputs.length;
     const n = size(shape);
     const out = new Float32Array(n * k);
