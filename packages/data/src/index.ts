@@ -18,3 +18,48 @@ export { compose } from './transforms/compose';
 export { decodeImageInBrowser, canDecodeInBrowser } from './decode-image-browser';
 export { IMAGENET_CLASSES } from './imagenet-classes';
 export { decodePredictions, decodePredictionsAsync, type DecodePredictionsOptions, type Prediction } from './decode-predictions';
+// Augmentations (torchvision 0.14): colour/tone/geometry ops, random transforms, auto-augment policies, mixup/cutmix.
+export { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, rgbToGrayscale } from './transforms/color';
+export { adjustSharpness, autocontrast, equalize, invert, posterize, solarize } from './transforms/tone';
+export { affine, rotate, type AffineParams, type Fill, type GridInterpolation, type GridOptions } from './transforms/geometry';
+export { gaussianBlur, randomGaussianBlur, type RandomGaussianBlurOptions } from './transforms/blur';
+export { erase, randomErasing, randomErasingBox, type RandomErasingOptions } from './transforms/erasing';
+export { colorJitter, randomGrayscale, type ColorJitterOptions } from './transforms/color-jitter';
+export {
+  randomAffine,
+  randomAffineParams,
+  randomRotation,
+  type RandomAffineOptions,
+  type RandomRotationOptions,
+} from './transforms/random-affine';
+export {
+  autoAugmentPolicy,
+  autoAugmentSpace,
+  randAugmentSpace,
+  trivialAugmentWideSpace,
+  type AugmentOpName,
+  type AugmentOpSpace,
+  type AugmentationSpace,
+  type AutoAugmentPolicyName,
+  type PolicyStep,
+} from './transforms/augment-policies';
+export {
+  applyAugmentOp,
+  autoAugment,
+  randAugment,
+  trivialAugmentWide,
+  type AugmentOpOptions,
+  type AutoAugmentOptions,
+  type RandAugmentOptions,
+  type TrivialAugmentWideOptions,
+} from './transforms/auto-augment';
+export {
+  cutmixBatch,
+  cutmixBox,
+  mixupBatch,
+  randomCutmix,
+  randomMixup,
+  type BatchMix,
+  type MixedBatch,
+  type RandomMixOptions,
+} from './transforms/mixup';
