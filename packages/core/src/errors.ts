@@ -116,5 +116,28 @@ export class StateDictError extends ConvkitError {
 /** A file or byte buffer is not in the format it claims (weights, datasets, images). */
 export class FormatError extends ConvkitError {}
 
+/**
+ * An image file declares more pixels than the caller allows: refused from its header, before
+ * any decoding, since a 1 MB file can declare gigabytes of pixels. A `FormatError`, so code
+ * that skips bad files skips these too.
+ */
+export class ImageTooLargeError extends FormatError {
+  readonly width: number;
+  readonly height: number;
+  /** The limit that was exceeded (`maxPixels`). */
+  readonly maxPixels: number;
+
+  constructor(where: string, width: number, height: number, maxPixels: number) {
+    const n = (v: number) => v.toLocaleString('en-US');
+    super(
+      where,
+      `declares ${width}×${height} = ${n(width * height)} pixels, more than the limit ${n(maxPixels)} (raise maxPixels to allow it)`,
+    );
+    this.width = width;
+    this.height = height;
+    this.maxPixels = maxPixels;
+  }
+}
+
 /** A backend is unknown, unavailable or failed to initialise. */
 export class BackendError extends ConvkitError {}

@@ -15,7 +15,8 @@ export { randomResizedCrop, randomResizedCropBox, type CropBox, type RandomResiz
 export { horizontalFlip, randomHorizontalFlip } from './transforms/flip';
 export { normalize, IMAGENET_MEAN, IMAGENET_STD } from './transforms/normalize';
 export { compose } from './transforms/compose';
-export { decodeImageInBrowser, canDecodeInBrowser } from './decode-image-browser';
+export { decodeImageInBrowser, canDecodeInBrowser, type DecodeImageInBrowserOptions } from './decode-image-browser';
+export { readImageHeader, checkImageSize, detectImageFormat, DEFAULT_MAX_PIXELS, type ImageFormat, type ImageHeader } from './image-header';
 export { IMAGENET_CLASSES } from './imagenet-classes';
 export { decodePredictions, decodePredictionsAsync, type DecodePredictionsOptions, type Prediction } from './decode-predictions';
 // Augmentations (torchvision 0.14): colour/tone/geometry ops, random transforms, auto-augment policies, mixup/cutmix.

@@ -2,17 +2,20 @@ import { FormatError } from '@convkit/core';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { type DecodedImage, rgbFromRgba } from '../image';
-
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-
-const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+import { checkImageSize, checkMaxPixels, DEFAULT_MAX_PIXELS, detectImageFormat } from '../image-header';
 
 /** 'png' or 'jpeg' from the file's magic number (extensions lie), or undefined. */
 export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
-  if (startsWith(bytes, PNG_MAGIC)) return 'png';
-  if (startsWith(bytes, JPEG_MAGIC)) return 'jpeg';
-  return undefined;
+  const format = detectImageFormat(bytes);
+  return format === 'png' || format === 'jpeg' ? format : undefined;
+}
+
+export interface DecodeImageOptions {
+  /**
+   * Refuse (`ImageTooLargeError`, before decoding) an image whose header declares more pixels
+   * than this; default Pillow's `Image.MAX_IMAGE_PIXELS`, 89,478,485. `Infinity`: no limit.
+   */
+  maxPixels?: number;
 }
 
 /**
@@ -21,15 +24,18 @@ export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined 
  * not applied. Pure JavaScript, so results are the same on every platform; JPEG pixels may differ
  * from libjpeg's (PIL's) by a few levels because the IDCT and chroma upsampling differ.
  */
-export function decodeImage(bytes: Uint8Array, name = 'image'): DecodedImage {
+export function decodeImage(bytes: Uint8Array, name = 'image', { maxPixels = DEFAULT_MAX_PIXELS }: DecodeImageOptions = {}): DecodedImage {
+  checkMaxPixels(maxPixels);
   const format = sniffImageFormat(bytes);
   if (!format) {
     const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new FormatError(`${name}@0`, `expected a PNG (89 50 4e 47 …) or JPEG (ff d8 ff) signature, got ${head || 'no bytes'}`);
   }
+  // The header first: a small file can declare gigabytes of pixels, which the decoders would allocate.
+  const { width, height } = checkImageSize(bytes, name, maxPixels);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return format === 'png' ? decodePng(buffer) : decodeJpeg(buffer);
+    return format === 'png' ? decodePng(buffer) : decodeJpeg(buffer, maxPixels, width * height);
   } catch (cause) {
     throw new FormatError(name, `cannot decode ${bytes.length} bytes as ${format.toUpperCase()}: ${(cause as Error).message}`, { cause });
   }
@@ -41,9 +47,24 @@ function decodePng(buffer: Buffer): DecodedImage {
   return rgbFromRgba(rgba, width, height);
 }
 
-function decodeJpeg(buffer: Buffer): DecodedImage {
-  // tolerantDecoding would silently return a half-grey image for a truncated file.
-  const { data, width, height } = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false });
+// What jpeg-js counts against maxMemoryUsageInMB: per component (it decodes at most 4) 4 bytes a
+// sample for its DCT blocks, 1 for its output lines and 1 in the interleaved result, then 3 bytes a
+// pixel of RGB; the constant covers MCU padding (at most 65535 × 32 samples a component) and tables.
+const JPEG_BYTES_PER_PIXEL = 4 * (4 + 1 + 1) + 3;
+const JPEG_EXTRA_MB = 64;
+
+function decodeJpeg(buffer: Buffer, maxPixels: number, declaredPixels: number): DecodedImage {
+  // tolerantDecoding would silently return a half-grey image for a truncated file. jpeg-js's own
+  // limits back up the header check without ever refusing what it allowed: its resolution limit
+  // catches a later frame header larger than the first, its memory limit (sized for the first
+  // frame's pixels) a frame header that declares more components than an image has.
+  const { data, width, height } = jpeg.decode(buffer, {
+    useTArray: true,
+    formatAsRGBA: false,
+    tolerantDecoding: false,
+    maxResolutionInMP: maxPixels / 1e6,
+    maxMemoryUsageInMB: (declaredPixels * JPEG_BYTES_PER_PIXEL) / 2 ** 20 + JPEG_EXTRA_MB,
+  });
   if (data.length !== width * height * 3) throw new Error(`decoder returned ${data.length} bytes for ${width}x${height} RGB`);
   return { data: data as Uint8Array, width, height, channels: 3 };
 }

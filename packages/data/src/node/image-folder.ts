@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '@convkit/core';
 import { type Dataset, type Sample, checkIndex } from '../dataset';
+import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../image-header';
 import { decodeImage } from './decode-image';
 
 /** The image files this package can decode (torchvision also accepts .bmp, .ppm, .tif, .webp, …). */
@@ -17,17 +18,26 @@ const isDir = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDir
  * sub-folders of `root` in sorted order (so label `i` is `classes[i]`, as in torchvision, hidden
  * folders included); files are found recursively and sorted the same way as torchvision's
  * `sorted(os.walk(...))`. Images are decoded to RGB uint8 on every `get`.
+ *
+ * A file that cannot be used is refused by `get(i)` with a `FormatError` whose place is the file's
+ * path: not a PNG/JPEG, corrupt, or declaring more than `maxPixels` pixels (an `ImageTooLargeError`,
+ * checked from the header before decoding; default 89,478,485 like Pillow). Nothing is skipped
+ * silently: a training loop that skips bad files catches `FormatError` and reports its `where`.
  */
 export class ImageFolderDataset implements Dataset {
   readonly classes: readonly string[];
   readonly classToIdx: Readonly<Record<string, number>>;
   /** `[path, label]` per example, in dataset order. */
   readonly samples: readonly (readonly [string, number])[];
+  /** The pixel limit `get` applies to each file's declared size. */
+  readonly maxPixels: number;
 
   constructor(
     readonly root: string,
-    { extensions = IMAGE_EXTENSIONS }: { extensions?: readonly string[] } = {},
+    { extensions = IMAGE_EXTENSIONS, maxPixels = DEFAULT_MAX_PIXELS }: { extensions?: readonly string[]; maxPixels?: number } = {},
   ) {
+    checkMaxPixels(maxPixels, `ImageFolderDataset(${root}).maxPixels`);
+    this.maxPixels = maxPixels;
     if (!isDir(root)) throw new FormatError(`ImageFolderDataset(${root})`, 'root must be an existing folder');
     this.classes = readdirSync(root)
       .filter((name) => isDir(join(root, name)))
@@ -55,7 +65,7 @@ export class ImageFolderDataset implements Dataset {
   get(index: number): Sample {
     checkIndex('ImageFolderDataset.get', index, this.samples.length);
     const [path, label] = this.samples[index];
-    return { image: decodeImage(readFileSync(path), path), label };
+    return { image: decodeImage(readFileSync(path), path, { maxPixels: this.maxPixels }), label };
   }
 }
 
