@@ -23,6 +23,9 @@ const flags = [
   '--disable-sync',
   '--enable-unsafe-swiftshader',
   '--enable-unsafe-webgpu',
+  // A fake camera (a generated test pattern) that pages get without a permission prompt.
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
 ];
 
 export interface TestPage {

@@ -8,6 +8,7 @@ import { AdamW, ConfusionMatrix, evaluate, fit, SGD } from '@convkit/train';
 import { saveWeights } from '@convkit/weights';
 import { drawChart, type Series } from './chart';
 import { renderConfusion } from './confusion';
+import { download } from './download';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -116,9 +117,7 @@ trainButton.addEventListener('click', async () => {
 stopButton.addEventListener('click', () => abort?.abort());
 downloadButton.addEventListener('click', () => {
   if (!model) return;
-  const url = URL.createObjectURL(new Blob([saveWeights(model) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-  Object.assign(document.createElement('a'), { href: url, download: 'fashion-mnist-small-cnn.safetensors' }).click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  download(saveWeights(model), 'fashion-mnist-small-cnn.safetensors');
 });
 backendSelect.addEventListener('change', async () => {
   try {
