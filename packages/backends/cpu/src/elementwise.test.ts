@@ -16,6 +16,8 @@ describe('elementwise fast paths', () => {
   const scalar = tf.scalar(1.5);
   const gate = randn([2, 1, 1, 7]); // per sample and channel (a squeeze-excitation scale)
   const other = randn([2, 5, 1, 7]); // a broadcast the wasm kernel does not cover
+  const x1 = randn([2, 5, 6, 1]);
+  const perImage = randn([2, 1, 1, 1]);
 
   it.each([
     ['add', tf.add],
@@ -29,6 +31,9 @@ describe('elementwise fast paths', () => {
     }
     compareWithTfjs(() => op(x, other), js);
     compareWithTfjs(() => op(other, x), js);
+    // One channel: a per-image scale [N,1,1,1] of a [N,H,W,1] map (was read as a scalar, the first image's value).
+    compareWithTfjs(() => op(x1, perImage), js);
+    compareWithTfjs(() => op(perImage, x1), js);
   });
 
   it('large tensors: several work chunks per thread, odd periods, a length that is not a multiple of 4', () => {

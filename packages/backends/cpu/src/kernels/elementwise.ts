@@ -44,7 +44,8 @@ function binary(kernelName: string, op: Op): FastKernel {
       // The wasm kernel takes the small side as the whole tensor, a scalar, or a vector along the last axis.
       const smallShape = aBig ? b.shape : a.shape;
       const lastOnly = smallShape.slice(0, -1).every((d) => d === 1) && period === last;
-      const gate = !lastOnly && perSampleGate(smallShape, outShape);
+      // One channel ([N,1,1,1], a per-image scale) is not a gate: the kernel would read period 1 as a scalar.
+      const gate = !lastOnly && last > 1 && perSampleGate(smallShape, outShape);
       if (n === 0 || big.length !== n || !(period === n || period === 1 || lastOnly || gate))
         return broadcastBinary(args, op) ?? fallback(kernelName, args);
       const out = elementwise(engine(), opCode[op][aBig ? 0 : 1], big, small, gate ? last : period, 0, gate ? n / outShape[0] : 0);
