@@ -66,6 +66,34 @@ it('classifies a dropped image: five classes with probabilities', async () => {
   expect(t.errors).toEqual([]);
 });
 
+/** Distinct colours of a canvas, read in the page. */
+const colours = (id: string) =>
+  t.page.evaluate((testId) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testId}"]`)!;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return { width: canvas.width, height: canvas.height, distinct: seen.size };
+  }, id);
+
+it("shows the top class's Grad-CAM over the crop beside the top-5, and a layer's feature maps on request", async () => {
+  const { page } = t;
+  await expect.poll(() => page.getByTestId('cam-caption').textContent(), { timeout: 60_000 }).toMatch(/^Grad-CAM of “.+” at layer4$/);
+  // The dropped picture is two flat colours: the many colours on the canvas are the heatmap's.
+  const cam = await colours('cam');
+  expect([cam.width, cam.height]).toEqual([224, 224]);
+  expect(cam.distinct).toBeGreaterThan(50);
+  await page.selectOption('#fm-layer', 'layer1');
+  await page.click('#fm-show');
+  await expect.poll(() => page.getByTestId('fm-caption').textContent(), { timeout: 60_000 }).toMatch(/^layer1: 64 of 64 channels/);
+  const grid = await colours('feature-maps');
+  // 8×8 tiles of 40 pixels with 1-pixel gaps.
+  expect([grid.width, grid.height]).toEqual([327, 327]);
+  expect(grid.distinct).toBeGreaterThan(10);
+  await shot(page, 'classifier-explain');
+  expect(t.errors).toEqual([]);
+});
+
 it('is served cross-origin isolated, so the CPU kernels run on every core; the status line says so', async () => {
   const { page } = t;
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);

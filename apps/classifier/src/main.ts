@@ -19,6 +19,7 @@ import { createModel, listModels, modelInfo } from '@convkit/models';
 import { exportOnnx } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
 import { download } from './download';
+import { layerChoices, showFeatureMaps, showGradCam } from './explain-view';
 import { sampleImage } from './sample-image';
 import { renderSummary } from './summary-table';
 import './style.css';
@@ -64,6 +65,7 @@ async function buildModel(name: string): Promise<void> {
   const entry = info.weights[0];
   $('catalog').textContent = entry ? `torchvision's ${entry.tag} file for this model: ${entry.url}` : '';
   $('summary').replaceChildren(renderSummary(model.summary([1, info.inputSize, info.inputSize, 3], { depth: 1 })));
+  $<HTMLSelectElement>('fm-layer').replaceChildren(...layerChoices(model).map((path) => new Option(path, path)));
   status.textContent = `${name} ready on ${tf.getBackend()}`;
   await predict();
 }
@@ -84,13 +86,13 @@ async function useWeights(source: File | URL, label: string): Promise<void> {
   await predict();
 }
 
-/** The eval transforms of the model's default torchvision weights (resize, crop, normalise). */
-function preprocess(img: DecodedImage): tf.Tensor4D {
+/** The eval transforms of the model's default torchvision weights (resize, crop, normalise unless `normalized` is false). */
+function preprocess(img: DecodedImage, normalized = true): tf.Tensor4D {
   const t = modelInfo(modelSelect.value).weights[0]?.transforms;
   const pipeline = compose([
     resize(t?.resizeSize ?? 256),
     centerCrop(t?.cropSize ?? 224),
-    normalize(t?.mean ?? IMAGENET_MEAN, t?.std ?? IMAGENET_STD),
+    ...(normalized ? [normalize(t?.mean ?? IMAGENET_MEAN, t?.std ?? IMAGENET_STD)] : []),
   ]);
   return tf.tidy(() => pipeline(toTensor(img)) as tf.Tensor4D);
 }
@@ -108,7 +110,7 @@ async function predict(): Promise<void> {
   const x = preprocess(image);
   const { logits, ms } = await timedPredict(x);
   const [top] = await decodePredictionsAsync(logits, { topK: 5 });
-  tf.dispose([x, logits]);
+  logits.dispose();
   $('top5').replaceChildren(
     ...top.map((p) => {
       const li = document.createElement('li');
@@ -119,6 +121,38 @@ async function predict(): Promise<void> {
   if (!pretrained)
     $('top5').insertAdjacentHTML('beforeend', '<li class="hint" style="list-style:none">(random weights: these classes mean nothing)</li>');
   status.textContent = `predicted in ${ms.toFixed(0)} ms per image on ${where()}`;
+  await explainTop(x, top[0]);
+  x.dispose();
+}
+
+/** The Grad-CAM of the top class beside the top-5; its own caption, so the status keeps the timing. */
+async function explainTop(x: tf.Tensor4D, top: { index: number; className: string }): Promise<void> {
+  const caption = $('cam-caption');
+  const crop = preprocess(image!, false);
+  try {
+    const layer = await showGradCam(model!, x, crop, top.index, $<HTMLCanvasElement>('cam'));
+    caption.textContent = `Grad-CAM of “${top.className}” at ${layer}`;
+  } catch (e) {
+    caption.textContent = `no Grad-CAM: ${(e as Error).message}`;
+  } finally {
+    crop.dispose();
+  }
+}
+
+/** The chosen layer's feature maps for the image on screen, as a grid of small grey images. */
+async function featureMapsOfLayer(): Promise<void> {
+  if (!model || !image) return;
+  const layer = $<HTMLSelectElement>('fm-layer').value;
+  const caption = $('fm-caption');
+  const x = preprocess(image);
+  try {
+    const channels = await showFeatureMaps(model, x, layer, $<HTMLCanvasElement>('feature-maps'));
+    caption.textContent = `${layer}: ${Math.min(channels, 64)} of ${channels} channels, each scaled to its own range`;
+  } catch (e) {
+    caption.textContent = `no feature maps: ${(e as Error).message}`;
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The backend, and on 'cpu' the threads its kernels run on (helpers need a cross-origin isolated page). */
@@ -212,6 +246,7 @@ $('weights-load').addEventListener('click', () => {
 });
 $('sample').addEventListener('click', () => void queue(async () => (showImage(sampleImage()), await predict())));
 $('bench').addEventListener('click', () => void queue(benchmark));
+$('fm-show').addEventListener('click', () => void queue(featureMapsOfLayer));
 $('export-onnx').addEventListener('click', () => void queue(downloadOnnx));
 modelSelect.addEventListener('change', () => void queue(() => buildModel(modelSelect.value)));
 backendSelect.addEventListener(
