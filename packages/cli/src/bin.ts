@@ -3,7 +3,9 @@ import { enableFastKernels } from '@convkit/backend-cpu';
 import { ConvkitError, selectBackend } from '@convkit/core';
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
+import { registerExplain } from './commands/explain';
 import { registerExport } from './commands/export';
+import { registerFinetune } from './commands/finetune';
 import { registerModels } from './commands/models';
 import { registerPredict } from './commands/predict';
 import { registerSummary } from './commands/summary';
@@ -16,9 +18,11 @@ const program = new Command()
   .showHelpAfterError('(add --help for usage)');
 
 registerTrain(program);
+registerFinetune(program);
 registerModels(program);
 registerSummary(program);
 registerPredict(program);
+registerExplain(program);
 registerWeights(program);
 registerExport(program);
 registerBench(program);
