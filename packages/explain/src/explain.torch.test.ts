@@ -31,6 +31,9 @@ const cases: Case[] = [
   { model: 'resnet18', camLayer: 'layer4', layers: ['layer4', 'layer2.1.bn2', 'layer1.0.conv1'] },
   { model: 'efficientnet_b0', camLayer: 'features', layers: ['features', 'features.3.0.block.1.1'] },
   { model: 'mobilenet_v3_large', camLayer: 'features', layers: ['features', 'features.4.block.2'] },
+  { model: 'mnasnet1_0', camLayer: 'layers.13', layers: ['layers', 'layers.8.0'] },
+  { model: 'shufflenet_v2_x1_0', camLayer: 'conv5', layers: ['conv5', 'stage3.0.branch1'] },
+  { model: 'squeezenet1_1', camLayer: 'features', layers: ['features', 'features.3.expand3x3'] },
 ];
 const SIZE = 96;
 const FIXED_CLASS = 7;
