@@ -8,6 +8,7 @@ import { checkOnnxFile, runOnnx } from '@convkit/test-utils/onnx';
 import { saveWeights } from '@convkit/weights';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleImage } from '../../apps/classifier/src/sample-image';
+import { blackPng } from '../../packages/data/src/__fixtures__/black-png';
 import { closeBrowser, openPage, scratch, shot, type TestPage } from './browser';
 import { type Served, serve } from './serve';
 
@@ -170,6 +171,18 @@ it('a file that is not a checkpoint is refused in the banner, not with a crash',
   writeFileSync(file, 'not a checkpoint');
   await page.setInputFiles('#weights-file', file);
   await expect.poll(() => page.getByTestId('weights-state').textContent(), { timeout: 30_000 }).toMatch(/^Could not load notes\.pth: /);
+  expect(t.errors).toEqual([]);
+});
+
+it('an image whose header declares 20000×20000 pixels is refused at once, in the status line', async () => {
+  const { page } = t;
+  const file = join(scratch(), 'bomb.png');
+  writeFileSync(file, blackPng(20000, 20000, 1));
+  const started = Date.now();
+  await page.setInputFiles('#image-file', file);
+  await page.getByTestId('status').filter({ hasText: 'more than the limit 89,478,485' }).waitFor({ timeout: 10_000 });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(await page.getByTestId('status').textContent()).toContain('bomb.png: declares 20000×20000 = 400,000,000 pixels');
   expect(t.errors).toEqual([]);
 });
 
