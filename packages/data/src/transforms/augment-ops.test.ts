@@ -1,5 +1,5 @@
 import { OptionError, ShapeError } from '@convkit/core';
-import { type EncodedTensor, expectClose, expectNoLeaks } from '@convkit/test-utils';
+import { type EncodedTensor, expectClose } from '@convkit/test-utils';
 import { readJson } from '@convkit/test-utils/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, rgbToGra
 import { erase } from './erasing';
 import { type GridInterpolation, affine, rotate } from './geometry';
 import { adjustSharpness, autocontrast, equalize, equalizeTable, invert, posterize, solarize } from './tone';
+import { itMatchesEachCase } from '../__fixtures__/fixture-cases';
 
 interface Case {
   meta: Record<string, unknown> & { op: string };
@@ -78,16 +79,7 @@ const image = () => tf.tidy(() => tf.div(tf.tensor(fixture.image.data, fixture.i
 
 describe('augmentation ops against torchvision 0.14', () => {
   const x = image();
-  it.each(Object.keys(fixture.cases))('%s', (name) => {
-    const c = fixture.cases[name];
-    expectNoLeaks(() => {
-      const y = run(x, c.meta);
-      const diff = expectClose(y, c.y, TOLERANCE);
-      if (process.env.CONVKIT_REPORT_DIFFS) console.log(`${name}: max |diff| ${diff.toExponential(2)}`);
-      expect(y).not.toBe(x);
-      y.dispose();
-    });
-  });
+  itMatchesEachCase(fixture.cases, x, run, TOLERANCE);
 
   it('treats every image of a batch on its own (contrast mean, autocontrast range, equalize histogram)', () => {
     const pair = tf.tidy(() => tf.concat([x, tf.mul(x, 0.5)], 0)) as tf.Tensor4D;

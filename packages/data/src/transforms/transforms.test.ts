@@ -1,7 +1,7 @@
 import { Generator, OptionError, ShapeError } from '@convkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { type EncodedTensor, expectClose, expectNoLeaks, toTensor } from '@convkit/test-utils';
+import { type EncodedTensor, expectClose, toTensor } from '@convkit/test-utils';
 import { readJson } from '@convkit/test-utils/node';
 import { leavesOnlyResult } from '../__fixtures__/leaks';
 import { compose } from './compose';
@@ -12,6 +12,7 @@ import { IMAGENET_MEAN, IMAGENET_STD, normalize } from './normalize';
 import { randomResizedCrop, randomResizedCropBox } from './random-resized-crop';
 import { interpolate, resize } from './resize';
 import { toTensor as imagesToTensor } from './to-tensor';
+import { itMatchesEachCase } from '../__fixtures__/fixture-cases';
 
 interface Case {
   meta: Record<string, unknown> & { op: string };
@@ -53,16 +54,7 @@ const TOLERANCE = { atol: 1e-5, rtol: 0 };
 
 describe('transforms against torchvision 0.14 / PyTorch 1.13', () => {
   const x = toTensor(fixture.x) as tf.Tensor4D;
-  it.each(Object.keys(fixture.cases))('%s', (name) => {
-    const c = fixture.cases[name];
-    expectNoLeaks(() => {
-      const y = run(x, c.meta);
-      const diff = expectClose(y, c.y, TOLERANCE);
-      if (process.env.CONVKIT_REPORT_DIFFS) console.log(`${name}: max |diff| ${diff.toExponential(2)}`);
-      expect(y).not.toBe(x);
-      y.dispose();
-    });
-  });
+  itMatchesEachCase(fixture.cases, x, run, TOLERANCE);
 });
 
 describe('interpolation details', () => {
