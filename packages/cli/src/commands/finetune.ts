@@ -1,11 +1,9 @@
-import { statSync } from 'node:fs';
 import type { EvalTransforms, ImageClassifier } from '@convkit/core';
-import { ArrayDataset, batches, IMAGENET_MEAN, IMAGENET_STD, normalize } from '@convkit/data';
+import { ArrayDataset, batches, normalize } from '@convkit/data';
 import { createModel } from '@convkit/models';
 import { ConfusionMatrix, evaluate } from '@convkit/train';
-import { loadHubFolder, loadWeights } from '@convkit/weights';
 import type { Command } from 'commander';
-import { checkFolder, checkReadableFile, isLocalPath } from '../files';
+import { checkFolder } from '../files';
 import { count, positiveInt, positiveNumber } from '../format';
 import { applyFreeze, checkPrefix, onlyHeadTrains } from '../finetune/finetune-net';
 import { trainAugmentation } from '../finetune/augment';
@@ -15,36 +13,14 @@ import { writeOutputs } from '../finetune/outputs';
 import { printData, printEvaluation, printModel } from '../finetune/report';
 import { trainStages } from '../finetune/train-stages';
 import { UsageError, userModelInfo } from '../model-name';
+import { DEFAULT_TRANSFORMS, loadPretrained } from '../pretrained';
 import { progressPrinter } from '../progress';
-import { withFitHint } from '../weights-fit';
-
-const DEFAULT_TRANSFORMS: EvalTransforms = {
-  resizeSize: 256,
-  cropSize: 224,
-  interpolation: 'bilinear',
-  mean: [...IMAGENET_MEAN] as EvalTransforms['mean'],
-  std: [...IMAGENET_STD] as EvalTransforms['std'],
-};
 
 /** Loads `--weights` into the model; returns the eval transforms that go with them. */
-async function loadPretrained(model: ImageClassifier, name: string, weights: string | undefined): Promise<EvalTransforms> {
-  const entry = userModelInfo(name).weights[0];
-  const fallback = entry?.transforms ?? DEFAULT_TRANSFORMS;
-  if (!weights) {
-    console.warn(`no --weights given: ${name} starts from random weights (fine-tuning needs pretrained ones to shine)`);
-    return fallback;
-  }
-  const local = isLocalPath(weights) ? weights : undefined;
-  const hubFolder = local !== undefined && statSync(local, { throwIfNoEntry: false })?.isDirectory() === true;
-  if (local && !hubFolder) checkReadableFile(local);
-  if (weights === 'default' && !entry) throw new UsageError(`${name} has no pretrained weights in the catalog; pass --weights <file>`);
-  let transforms = fallback;
-  await withFitHint(name, async () => {
-    // A timm folder brings its own eval transforms (config.json's pretrained_cfg), as in predict.
-    if (hubFolder) transforms = (await loadHubFolder(model, local!)).config.transforms;
-    else await loadWeights(model, weights === 'default' ? entry! : weights);
-  });
-  return transforms;
+async function pretrainedTransforms(model: ImageClassifier, name: string, weights: string | undefined): Promise<EvalTransforms> {
+  if (weights) return loadPretrained(model, name, weights);
+  console.warn(`no --weights given: ${name} starts from random weights (fine-tuning needs pretrained ones to shine)`);
+  return userModelInfo(name).weights[0]?.transforms ?? DEFAULT_TRANSFORMS;
 }
 
 export async function finetune(folder: string, opts: FinetuneOptions): Promise<void> {
@@ -62,7 +38,7 @@ export async function finetune(folder: string, opts: FinetuneOptions): Promise<v
   try {
     applyFreeze(model, opts.model, freeze);
     for (const u of unfreezeAt) checkPrefix(model, opts.model, '--unfreeze-at', u.prefix);
-    const loaded = await loadPretrained(model, opts.model, opts.weights);
+    const loaded = await pretrainedTransforms(model, opts.model, opts.weights);
     // --image-size sets the crop; the resize keeps the weights' resize/crop ratio (256/224).
     const t: EvalTransforms = opts.imageSize
       ? { ...loaded, cropSize: opts.imageSize, resizeSize: Math.floor((opts.imageSize * loaded.resizeSize) / loaded.cropSize) }
