@@ -61,6 +61,30 @@ const facts: Record<string, (out: string) => void> = {
     const [, ort, ours] = out.match(/top-1 ([\d,]+) \(convkit: ([\d,]+)\)/)!;
     expect(ort).toBe(ours);
   },
+  // guide/inside-a-cnn.md: the demo's accuracy, edge detectors in the first layer, and where the heat lies.
+  'inside-a-cnn': (out) => {
+    const accuracy = Number(out.match(/test accuracy: ([\d.]+) %/)![1]);
+    expect(accuracy).toBeGreaterThan(85);
+    for (const edge of ['rising', 'falling'])
+      expect(Number(out.match(new RegExp(`${edge} vertical edges: r = ([\\d.]+)`))![1])).toBeGreaterThan(0.8);
+    const shares = (label: string) =>
+      out
+        .match(new RegExp(`^${label} +(\\d+) % +(\\d+) %$`, 'm'))!
+        .slice(1)
+        .map(Number);
+    const [area, areaNear] = shares('area');
+    const [plusPlus, plusPlusNear] = shares('Grad-CAM\\+\\+');
+    const [plain] = shares('Grad-CAM');
+    const [untrained] = shares('Grad-CAM, untrained net');
+    // Grad-CAM++ keeps to the garment and its outline; plain Grad-CAM also lights the background.
+    expect(plusPlus).toBeGreaterThan(area + 5);
+    expect(plusPlusNear).toBeGreaterThan(areaNear + 10);
+    expect(plain).toBeLessThan(plusPlus);
+    expect(Math.abs(plain - area)).toBeLessThanOrEqual(3); // "in proportion to the area"
+    // The sanity check: a random network's map follows the bright pixels even more.
+    expect(untrained).toBeGreaterThan(area + 10);
+    expect(untrained).toBeGreaterThan(plain);
+  },
   // The course's programs: PyTorch prints the same counts (hand-computed in the comments).
   'course-vgg16': (out) => {
     expect(out).toContain('features: 0 of 14,714,688 trainable');

@@ -34,7 +34,9 @@ export default defineConfig({
           { text: 'GoogLeNet', link: '/guide/googlenet' },
           { text: 'ResNet', link: '/guide/resnet' },
           { text: 'EfficientNet', link: '/guide/efficientnet' },
+          { text: 'Inside a CNN', link: '/guide/inside-a-cnn' },
           { text: 'Transfer learning', link: '/guide/transfer-learning' },
+          { text: 'Fine-tune on your images', link: '/guide/finetune' },
         ],
       },
       {
