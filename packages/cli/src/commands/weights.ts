@@ -1,17 +1,21 @@
 import { basename } from 'node:path';
+import { looksLikeOnnx } from '@convkit/onnx';
 import { convertPthToSafetensors, inspectWeights } from '@convkit/weights';
 import type { Command } from 'commander';
 import { readUserFile, writeUserFile } from '../files';
 import { bytes, count, positiveInt, table } from '../format';
+import { printOnnxInspection } from './inspect-onnx';
 
 export function registerWeights(program: Command): void {
   program
     .command('inspect')
-    .description('show the format, tensors, dtypes and size of a weights file (.pth, .safetensors, model.json)')
-    .argument('<file>', 'weights file')
-    .option('--keys <n>', 'how many keys to list', positiveInt('--keys'), 20)
+    .description('show the format, tensors, dtypes and size of a weights file (.pth, .safetensors, model.json) or an ONNX model')
+    .argument('<file>', 'weights file or .onnx model')
+    .option('--keys <n>', 'how many keys (op types for ONNX) to list', positiveInt('--keys'), 20)
     .action((file: string, opts: { keys: number }) => {
-      const info = inspectWeights(readUserFile(file), { name: basename(file) });
+      const data = readUserFile(file);
+      if (file.toLowerCase().endsWith('.onnx') || looksLikeOnnx(data)) return printOnnxInspection(file, basename(file), data, opts);
+      const info = inspectWeights(data, { name: basename(file) });
       const dtypes = new Map<string, number>();
       let values = 0;
       for (const t of info.tensors) {
