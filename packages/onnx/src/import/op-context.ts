@@ -1,0 +1,31 @@
+import type { ActivationName } from '@convkit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { GraphNode, StaticTensor } from './read-graph';
+import type { Attributes, Value } from './values';
+
+/** What an op implementation sees of its node while the graph runs. */
+export interface OpContext {
+  node: GraphNode;
+  attrs: Attributes;
+  /** Input values by position; `undefined` for an omitted optional input. Weights are the module's variables (tfjs layout). */
+  inputs: (Value | undefined)[];
+  opset: number;
+  training: boolean;
+  /** Whether the module holding this node's parameters is frozen (BatchNorm keeps its statistics). */
+  frozen: boolean;
+  /** Input `i`'s numbers when they are known at import time (initializer or Constant), for shape arithmetic. */
+  known(i: number): StaticTensor | undefined;
+  /** An activation fused into this Conv (the node after it, absorbed). */
+  activation?: ActivationName;
+  /** Replaces the buffer feeding input `i` (BatchNorm's running statistics). */
+  assignBuffer(i: number, value: tf.Tensor): void;
+}
+
+export type OpRunner = (ctx: OpContext) => Value[];
+
+/** The input at `i`, which the op needs. */
+export function input(ctx: OpContext, i: number): Value {
+  const v = ctx.inputs[i];
+  if (!v) ctx.attrs.fail(`input ${i} is missing`);
+  return v;
+}
