@@ -3,12 +3,11 @@
 // each snippet and checks that it still prints exactly what the page shows, plus the facts the
 // prose relies on — so the docs cannot rot. UPDATE_SNIPPETS=1 rewrites the .out.txt files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { torchAvailable } from '@convkit/test-utils/node';
+import { torchAvailable, tempDir } from '@convkit/test-utils/node';
 
 const dir = new URL('snippets/', import.meta.url).pathname;
 const snippets = readdirSync(dir)
@@ -184,7 +183,7 @@ describe('docs snippets', () => {
   });
 
   it.runIf(torchAvailable())('the PyTorch script of the weights guide gives the logits convkit prints', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'convkit-docs-'));
+    const tmp = tempDir('convkit-docs-');
     const py = execFileSync('/usr/bin/python3', [join(dir, 'small_cnn.py'), join(tmp, 'small-cnn.pth')], { encoding: 'utf8' });
     const numbers = (s: string) =>
       s

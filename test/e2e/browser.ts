@@ -1,11 +1,11 @@
 // Launches Debian's Chromium through playwright-core (no browser download) with the flags that
 // give WebGL2 and WebGPU on SwiftShader (see /work/shared/notes/browser-gpu.md), and records
 // everything a page reports as an error.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { removeTempDirs, tempDir } from '../utils/src/temp-dir';
 
 // playwright-core is a devDependency of @convkit/docs (the root package.json does not list it).
 const require = createRequire(new URL('../../docs/package.json', import.meta.url));
@@ -57,9 +57,10 @@ export async function openPage(url: string): Promise<TestPage> {
 export async function closeBrowser(): Promise<void> {
   await browser?.close();
   browser = undefined;
+  removeTempDirs();
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 
-// A fresh temp dir for downloads and dropped files.
-export const scratch = () => mkdtempSync(join(tmpdir(), 'convkit-e2e-'));
+// A fresh temp dir for downloads and dropped files, removed by closeBrowser.
+export const scratch = () => tempDir('convkit-e2e-');

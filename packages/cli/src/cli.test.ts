@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parameterConversion, skipInit, toPytorchShape } from '@convkit/core';
 import { createModel } from '@convkit/models';
 import { encodeSafetensors, saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { torchAvailable } from '@convkit/test-utils/node';
+import { torchAvailable, tempDir } from '@convkit/test-utils/node';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const fixtures = new URL('../../weights/src/__fixtures__/', import.meta.url).pathname;
@@ -100,7 +100,7 @@ describe('convkit CLI', () => {
   });
 
   it('predict reads a Hugging Face timm folder and preprocesses as its config.json says', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'convkit-hub-'));
+    const folder = tempDir('convkit-hub-');
     const model = createModel('timm/tf_efficientnet_b0', { seed: 3 });
     writeFileSync(join(folder, 'model.safetensors'), saveWeights(model));
     model.dispose();
@@ -127,7 +127,7 @@ describe('convkit CLI', () => {
       return { key, dtype: 'U8' as const, shape, bytes: new Uint8Array(t.size) };
     });
     model.dispose();
-    const file = join(mkdtempSync(join(tmpdir(), 'convkit-fit-')), 'resnet50.safetensors');
+    const file = join(tempDir('convkit-fit-'), 'resnet50.safetensors');
     writeFileSync(file, encodeSafetensors(entries, { format: 'pt' }));
     const r = convkit('predict', 'resnet18', join(images, 'rgb.png'), '--weights', file);
     expect(r.status).toBe(1);
@@ -149,7 +149,7 @@ describe('convkit CLI', () => {
   });
 
   it('convert writes a safetensors file that inspect reads back', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'convkit-cli-')), 'tiny.safetensors');
+    const out = join(tempDir('convkit-cli-'), 'tiny.safetensors');
     const r = convkit('convert', join(fixtures, 'tiny-net.pth'), out);
     expect(r.status).toBe(0);
     const header = readFileSync(out);
@@ -159,7 +159,7 @@ describe('convkit CLI', () => {
   });
 
   it('demo saves outside the working folder, shows the lr per epoch, and PyTorch loads the file as is', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'convkit-demo-cwd-'));
+    const cwd = tempDir('convkit-demo-cwd-');
     const r = spawnSync(process.execPath, [bin, 'demo', '--limit', '256', '--epochs', '2'], { cwd, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^epoch 1\/2 .* lr 0\.00020→0\.00\d\d /m); // OneCycle starts at 0.005 / 25

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@convkit/test-utils/node';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const image = new URL('../../data/src/__fixtures__/images/rgb.png', import.meta.url).pathname;
@@ -14,7 +15,7 @@ function convkit(...args: string[]): { status: number | null; stdout: string; st
 }
 
 describe('convkit explain', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'convkit-explain-'));
+  const dir = tempDir('convkit-explain-');
 
   it('prints the top classes and the layer, and writes the eval crop with the heatmap over it as a PNG', () => {
     const out = join(dir, 'cam.png');

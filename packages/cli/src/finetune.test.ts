@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalTransforms } from '@convkit/core';
@@ -8,7 +7,7 @@ import { centerCrop, compose, normalize, resize, toTensor } from '@convkit/data'
 import { decodeImage } from '@convkit/data/node';
 import { createModel } from '@convkit/models';
 import { saveWeights } from '@convkit/weights';
-import { torchAvailable } from '@convkit/test-utils/node';
+import { torchAvailable, tempDir } from '@convkit/test-utils/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeImageFolder, SHAPE_CLASSES } from './__fixtures__/make-image-folder';
 import { loadImageFolder } from './finetune/load-images';
@@ -28,7 +27,7 @@ let bad: string[];
 let out: string;
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'convkit-finetune-'));
+  root = tempDir('convkit-finetune-');
   shapes = join(root, 'shapes');
   ({ bad } = makeImageFolder(shapes, { perClass: 40, seed: 1 }));
   out = join(root, 'out');

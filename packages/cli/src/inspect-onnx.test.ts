@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { smallCnn } from '@convkit/models';
 import { exportOnnx } from '@convkit/onnx';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@convkit/test-utils/node';
 
 const bin = new URL('../dist/bin.js', import.meta.url).pathname;
 const convkit = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
@@ -12,7 +12,7 @@ const convkit = (...args: string[]) => spawnSync(process.execPath, [bin, ...args
 let dir: string;
 let bytes: Uint8Array;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'convkit-inspect-onnx-'));
+  dir = tempDir('convkit-inspect-onnx-');
   const net = smallCnn({ inputSize: 4, numClasses: 3, seed: 1 });
   bytes = await exportOnnx(net, { inputShape: [1, 1, 4, 4] });
   net.dispose();

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { saveWeights } from '@convkit/weights';
 import { describe, expect, it } from 'vitest';
-import { torchAvailable } from '@convkit/test-utils/node';
+import { torchAvailable, tempDir } from '@convkit/test-utils/node';
 import { smallCnn } from './small-cnn';
 
 const script = new URL('../../../scripts/torch/load_small_cnn.py', import.meta.url).pathname;
@@ -29,7 +28,7 @@ describe.runIf(torchAvailable())('a SmallCNN saved by convkit loads into PyTorch
     tf.dispose(Object.values(stats));
     model.eval();
 
-    const dir = mkdtempSync(join(tmpdir(), 'convkit-torch-'));
+    const dir = tempDir('convkit-torch-');
     const weights = join(dir, 'small-cnn.safetensors');
     writeFileSync(weights, saveWeights(model));
     const x = tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 7);

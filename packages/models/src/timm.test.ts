@@ -1,7 +1,6 @@
 // timm's models by their own names, checked against what real timm builds and computes
 // (__fixtures__/timm-ref, written by its generate.py with timm's own code; see its README).
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageClassifier, UnknownNameError } from '@convkit/core';
@@ -10,6 +9,7 @@ import { encodeSafetensors, loadHubFolder, loadWeights, type RawEntry, readHubCo
 import { describe, expect, it } from 'vitest';
 import { convkitShape, readTimmRef, type TimmRef, timmInput, timmLogitsDiff, timmValues } from '@convkit/test-utils/timm';
 import { createModel, listModels, modelInfo } from './index';
+import { tempDir } from '@convkit/test-utils/node';
 
 const dir = new URL('__fixtures__/timm-ref/', import.meta.url).pathname;
 
@@ -110,7 +110,7 @@ describe("timm's models by their hub names", () => {
 
   it('a Hugging Face timm folder (config.json + model.safetensors) builds, loads and gives the eval transforms', async () => {
     const ref = refs.find((r) => r.model === 'tf_efficientnet_b0')!;
-    const folder = mkdtempSync(join(tmpdir(), 'convkit-timm-'));
+    const folder = tempDir('convkit-timm-');
     // timm's push_to_hub config: the architecture, num_classes and its pretrained_cfg.
     writeFileSync(
       join(folder, 'config.json'),

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { fixture, Leaf, TinyNet } from './__fixtures__/tiny-net';
 import { FetchError, IntegrityError } from './errors';
 import { fetchWeights, type FetchProgress } from './fetch-weights';
 import { loadWeights, type LoadProgress } from './load-weights';
+import { tempDir } from '@convkit/test-utils/node';
 
 const checkpoint = fixture('tiny-net.pth');
 const hash = createHash('sha256').update(checkpoint).digest('hex');
@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const freshCache = () => mkdtempSync(join(tmpdir(), 'convkit-cache-'));
+const freshCache = () => tempDir('convkit-cache-');
 
 describe('fetchWeights', () => {
   it('downloads with progress, checks the hash in the torchvision-style name, caches, then serves from cache', async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, OptionError } from '@convkit/core';
 import { TinyNet } from './__fixtures__/tiny-net';
 import { describe, expect, it } from 'vitest';
 import { loadHubFolder, parseHubConfig, readHubConfig } from './index';
+import { tempDir } from '@convkit/test-utils/node';
 
 // timm's config.json for tf_efficientnet_b7.ns_jft_in1k, as push_to_hub writes it.
 const b7 = {
@@ -54,7 +54,7 @@ describe('Hugging Face timm folders', () => {
   });
 
   it('a folder without config.json, with broken JSON or without weights is a clear error', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'convkit-hub-'));
+    const folder = tempDir('convkit-hub-');
     await expect(readHubConfig(folder)).rejects.toThrow(/no config.json there/);
     writeFileSync(join(folder, 'config.json'), '{"architecture": ');
     await expect(readHubConfig(folder)).rejects.toThrow(/config.json: not valid JSON/);

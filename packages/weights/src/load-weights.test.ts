@@ -1,11 +1,10 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, OptionError } from '@convkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EncodedTensor, expectClose, toTensor } from '@convkit/test-utils';
-import { readJson } from '@convkit/test-utils/node';
+import { readJson, tempDir } from '@convkit/test-utils/node';
 import { fixture, Leaf, OtherNet, TinyNet } from './__fixtures__/tiny-net';
 import { applyWeights, loadWeights, type LoadProgress } from './load-weights';
 import { parseWeights } from './parse';
@@ -74,7 +73,7 @@ describe('loadWeights', () => {
     await loadWeights(source, fixture('tiny-net.pth'));
     const bytes = saveWeights(source, { layout: 'tfjs' });
     expect(parseWeights(bytes).metadata).toEqual({ format: 'convkit', layout: 'tfjs' });
-    const path = join(mkdtempSync(join(tmpdir(), 'convkit-w-')), 'tiny.safetensors');
+    const path = join(tempDir('convkit-w-'), 'tiny.safetensors');
     writeFileSync(path, bytes);
     for (const input of [path, new Blob([bytes as Uint8Array<ArrayBuffer>]), bytes.slice().buffer]) {
       const model = tinyNet();
@@ -238,7 +237,7 @@ describe('loadWeights', () => {
       'group1-shard2of2.bin': f32.slice(100),
       'q.bin': quantized,
     };
-    const dir = mkdtempSync(join(tmpdir(), 'convkit-m-'));
+    const dir = tempDir('convkit-m-');
     writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
     for (const [k, v] of Object.entries(shards)) writeFileSync(join(dir, k), v);
     const model = tinyNet();

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectFormatError, expectNoLeaks } from '@convkit/test-utils';
-import { readJson } from '@convkit/test-utils/node';
+import { readJson, tempDir } from '@convkit/test-utils/node';
 import { fixture } from './__fixtures__/tiny-net';
 import { parseSafetensors, readSafetensors } from './safetensors-read';
 import { writeSafetensors } from './safetensors-write';
@@ -103,7 +102,7 @@ describe('safetensors writing', () => {
   const python = '/usr/bin/python3';
   const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch'], { timeout: 30_000 }).status === 0;
   it.skipIf(!hasTorch)('is read back by Python (struct + json + torch.frombuffer, as the safetensors format specifies)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convkit-st-'));
+    const dir = tempDir('convkit-st-');
     const path = join(dir, 'out.safetensors');
     const tensors = {
       'layer.weight': tf.tensor([

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 export { type ArchitectureCase, describeArchitectures } from './architecture-suite';
+export { removeTempDirs, tempDir } from './temp-dir';
 export { ensureTorchReference, type TorchReference, torchAvailable, torchReference } from './torch-reference';
 
 /** Reads a JSON fixture (`new URL('./__fixtures__/x.json', import.meta.url)`). */
