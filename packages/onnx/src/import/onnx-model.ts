@@ -5,13 +5,15 @@ import type { OpContext, OpRunner } from './op-context';
 import { type Fusions, planFusions } from './fusion';
 import { convOps } from './ops-conv';
 import { elementwiseOps } from './ops-elementwise';
+import { normOps } from './ops-norm';
+import { shapeOps } from './ops-shape';
 import { tensorOps } from './ops-tensor';
 import { ParamTree } from './param-tree';
 import { planParameters } from './parameters';
 import type { Graph, GraphIo, GraphNode, StaticTensor } from './read-graph';
 import { Attributes, fromStatic, nhwc, onnxLayout, plain, type Value } from './values';
 
-const OPS: Record<string, OpRunner> = { ...convOps, ...elementwiseOps, ...tensorOps };
+const OPS: Record<string, OpRunner> = { ...convOps, ...elementwiseOps, ...tensorOps, ...shapeOps, ...normOps };
 
 /** The ONNX ops `importOnnx` runs. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(OPS).sort();

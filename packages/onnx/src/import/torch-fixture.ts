@@ -27,20 +27,27 @@ export interface ExportOptions {
   rawInit?: boolean;
   /** Also write the state dict with `torch.save` (`pthPath`). */
   pth?: boolean;
+  /** Export without dynamic axes (the batch size is baked in). */
+  static?: boolean;
+  /** Input size of the export (default 64). */
+  size?: number;
 }
 
 export function torchExport(
   model: string,
-  { opset = 13, preserve = false, step = false, rawInit = false, pth = false }: ExportOptions = {},
+  { opset = 13, preserve = false, step = false, rawInit = false, pth = false, static: fixed = false, size = 64 }: ExportOptions = {},
 ): TorchExport {
-  const stem = `${model}-${opset}${preserve ? '-preserve' : ''}${step ? '-step' : ''}${rawInit ? '-raw' : ''}${pth ? '-pth' : ''}`;
+  const tags = [preserve && 'preserve', step && 'step', rawInit && 'raw', pth && 'pth', fixed && 'static', size !== 64 && `${size}px`];
+  const stem = [model, opset, ...tags.filter(Boolean)].join('-');
   const files = ['.onnx', '.bin', ...(pth ? ['.pth'] : []), '.json'];
   if (!files.every((ext) => existsSync(join(CACHE, stem + ext)))) {
     mkdirSync(CACHE, { recursive: true });
     // Parallel workers may ask for the same export: write apart, rename into place (json last).
     const scratch = mkdtempSync(join(CACHE, '.tmp-'));
     try {
-      const flags = [preserve && '--preserve', step && '--step', rawInit && '--raw-init', pth && '--pth'].filter((f): f is string => !!f);
+      const flags = [preserve && '--preserve', step && '--step', rawInit && '--raw-init', pth && '--pth', fixed && '--static']
+        .filter((f): f is string => !!f)
+        .concat('--size', String(size));
       const args = [
         join(ROOT, 'scripts/fixtures/onnx-import.py'),
         model,
