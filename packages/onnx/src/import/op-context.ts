@@ -29,3 +29,10 @@ export function input(ctx: OpContext, i: number): Value {
   if (!v) ctx.attrs.fail(`input ${i} is missing`);
   return v;
 }
+
+/** Input `i`'s numbers, which must be known when the op runs (an initializer, a Constant or a shape computation). */
+export function knownInts(ctx: OpContext, i: number, what: string): number[] {
+  const k = ctx.known(i);
+  if (!k) ctx.attrs.fail(`input ${i} (${what}) must be a constant (shape subgraphs are not supported yet)`);
+  return Array.from(k.values);
+}

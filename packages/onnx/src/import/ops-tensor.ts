@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { linear, softmax } from '@convkit/core';
-import { input, type OpContext, type OpRunner } from './op-context';
+import { input, knownInts, type OpRunner } from './op-context';
 import type { StaticTensor } from './read-graph';
 import { fromStatic, nhwc, nhwcAxis, onnxLayout, plain, type Value } from './values';
 
@@ -30,23 +30,6 @@ const flatten: OpRunner = (ctx) => {
   const at = axis < 0 ? axis + t.rank : axis;
   const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
   return [plain(tf.reshape(t, [size(t.shape.slice(0, at)), size(t.shape.slice(at))]))];
-};
-
-function knownInts(ctx: OpContext, i: number, what: string): number[] {
-  const k = ctx.known(i);
-  if (!k) ctx.attrs.fail(`input ${i} (${what}) must be a constant (shape subgraphs are not supported yet)`);
-  return Array.from(k.values);
-}
-
-const reshape: OpRunner = (ctx) => {
-  ctx.attrs.only(['allowzero']);
-  const x = input(ctx, 0);
-  const t = onnxLayout(x);
-  const target = knownInts(ctx, 1, 'shape').map((d, i) => (d === 0 && ctx.attrs.int('allowzero', 0) === 0 ? t.shape[i] : d));
-  const known = target.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-  if (target.includes(-1) ? t.size % known !== 0 : known !== t.size)
-    ctx.attrs.fail(`cannot reshape [${t.shape}] to [${target}] (was the batch size baked into the export?)`);
-  return [plain(tf.reshape(t, target))];
 };
 
 const transpose: OpRunner = (ctx) => {
@@ -148,7 +131,6 @@ const matMul: OpRunner = (ctx) => {
 export const tensorOps: Record<string, OpRunner> = {
   Constant: constant,
   Flatten: flatten,
-  Reshape: reshape,
   Transpose: transpose,
   Concat: concat,
   Pad: pad,
