@@ -1,10 +1,12 @@
 // One benchmark configuration in its own process (so runtimes never share a heap or threads).
 // Usage: node run-one.mjs RUNNER MODEL BATCH RUNS
-//   RUNNER: convkit | convkit-ort | tfjs-cpu | tfjs-wasm | onnx | onnx-web
+//   RUNNER: convkit | convkit-ort | convkit-import | tfjs-cpu | tfjs-wasm | onnx | onnx-web
 //   MODEL: a torchvision name, or small_cnn_train / <name>_train for a training step
 // `onnx` and `onnx-web` run torchvision's ONNX export; `convkit-ort` runs convkit's own model
-// exported by toOnnxRuntime on onnxruntime-node. Every runner uses the same thread count.
+// exported by toOnnxRuntime on onnxruntime-node; `convkit-import` runs torchvision's ONNX export
+// imported by importOnnx on convkit's CPU backend. Every runner uses the same thread count.
 // Prints one JSON line: {medianMs, minMs, maxMs, peakRssMB}.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -56,6 +58,14 @@ if (runner === 'onnx') {
   });
   const x = tf.randomUniform([batch, 224, 224, 3]);
   await measure(async () => (await predictor.predict(x)).dispose());
+} else if (runner === 'convkit-import') {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@convkit/backend-cpu');
+  await tf.setBackend('cpu');
+  const { importOnnx } = await import('@convkit/onnx');
+  const net = (await importOnnx(readFileSync(join(ONNX_DIR, `${model}.onnx`)))).eval();
+  const x = tf.randomUniform([batch, 224, 224, 3]);
+  await measure(() => net.predict(x).dispose(), runs > 2 ? 2 : 1);
 } else {
   const tf = await import('@tensorflow/tfjs-core');
   const cpu = await import('@convkit/backend-cpu');
