@@ -4,6 +4,7 @@ export * from './errors';
 export { closestName, levenshtein } from './closest-name';
 export * from './types';
 export * from './formulas';
+export { float16ToFloat32 } from './float16';
 export * from './random';
 export { init, skipInit } from './init';
 export { Module, type StateDict, type LoadResult } from './module';

@@ -1,4 +1,4 @@
-import { FormatError } from '@convkit/core';
+import { FormatError, float16ToFloat32 } from '@convkit/core';
 
 /** Element types as safetensors names them; the common vocabulary of every reader here. */
 export type SourceDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -30,15 +30,6 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 function bfloat16ToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0];
@@ -64,7 +55,7 @@ export function decodeValues(bytes: Uint8Array, dtype: SourceDType, where: strin
       for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true);
       break;
     case 'F16':
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+      for (let i = 0; i < n; i++) out[i] = float16ToFloat32(dv.getUint16(2 * i, true));
       break;
     case 'BF16':
       for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(dv.getUint16(2 * i, true));

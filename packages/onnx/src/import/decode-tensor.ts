@@ -1,3 +1,4 @@
+import { float16ToFloat32 } from '@convkit/core';
 import { OnnxFormatError } from '../errors';
 
 /** The element types convkit reads from an ONNX tensor (float16 and double arrive as float32). */
@@ -72,15 +73,6 @@ export function checkedDims(dims: readonly Int64[], fail: (message: string) => n
   return { dims: out, count };
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 // A copy in a buffer of its own (a Node Buffer's slice() would share the whole pool).
 const copy = (bytes: Uint8Array) => {
   const out = new Uint8Array(bytes.byteLength);
@@ -97,7 +89,7 @@ function fromRaw(raw: Uint8Array, type: number, count: number): OnnxTensor['valu
       const out = new Float32Array(count);
       if (type === 1) for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
       else if (type === 11) for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-      else for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+      else for (let i = 0; i < count; i++) out[i] = float16ToFloat32(view.getUint16(2 * i, true));
       return out;
     }
     case 7: {
@@ -123,7 +115,7 @@ function fromField(list: ArrayLike<Int64>, type: number): OnnxTensor['values'] {
   const n = list.length;
   if (type === 7) return BigInt64Array.from({ length: n }, (_, i) => toBigInt(list[i]));
   const numbers = list as ArrayLike<number>;
-  if (type === 10) return Float32Array.from({ length: n }, (_, i) => halfToFloat(numbers[i] & 0xffff));
+  if (type === 10) return Float32Array.from({ length: n }, (_, i) => float16ToFloat32(numbers[i] & 0xffff));
   if (type === 1 || type === 11) return Float32Array.from(numbers);
   if (type === 6) return Int32Array.from(numbers);
   if (type === 3) return Int8Array.from(numbers);
