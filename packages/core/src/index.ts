@@ -26,6 +26,8 @@ export {
   type LayoutConversion,
 } from './layout';
 export * from './ops/activation';
+export * from './ops/gelu';
+export * from './ops/layer-norm';
 export * from './ops/conv';
 export * from './ops/pool';
 export * from './ops/linear';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { activation, type ActivationName, Module } from '@convkit/core';
+import { activation, type ActivationName, type GeluApproximation, type GeluOptions, Module, OptionError } from '@convkit/core';
 
 /** A parameter-free module applying one activation. */
 export class Activation extends Module {
@@ -68,10 +68,17 @@ export class Hardsigmoid extends Activation {
   }
 }
 
-/** `nn.GELU`, exact or `approximate: 'tanh'`. */
+/** `nn.GELU`, exact (torch's default) or `approximate: 'tanh'`; `GELU('tanh')` and `GELU({ approximate: 'tanh' })` are the same. */
 export class GELU extends Activation {
-  constructor(approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: GeluApproximation;
+
+  constructor(options: GeluApproximation | GeluOptions = 'none') {
+    const approximate = (typeof options === 'object' ? options.approximate : options) ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') {
+      throw new OptionError('GELU', `approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+    }
     super(approximate === 'tanh' ? 'gelu_tanh' : 'gelu', 'GELU');
+    this.approximate = approximate;
   }
 }
 

@@ -9,3 +9,5 @@ export { SqueezeExcitation, type SqueezeExcitationOptions } from './squeeze-exci
 export { initializeModel, type InitScheme } from './init';
 export { convNormAct, canFold, type ConvUnit, runUnit } from './fold';
 export { PooledClassifier } from './pooled-classifier';
+export { LayerNorm, LayerNorm2d, type LayerNormOptions } from './layer-norm';
+export { LayerScale, applyLayerScale, layerScaleInit } from './layer-scale';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError } from '../errors';
+import { gelu } from './gelu';
 
 export type ActivationName =
   | 'linear'
@@ -82,17 +83,6 @@ export const hardswish = (x: tf.Tensor): tf.Tensor => {
     return { value: forward(t), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => hardswishGrad(saved, dy) };
   })(x);
 };
-
-/** GELU, exact (`0.5·x·(1 + erf(x/√2))`) or PyTorch's `approximate='tanh'` form. */
-export function gelu(x: tf.Tensor, approximate: 'none' | 'tanh' = 'none'): tf.Tensor {
-  return tf.tidy(() => {
-    if (approximate === 'tanh') {
-      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-    }
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
-  });
-}
 
 const activations: Record<ActivationName, (x: tf.Tensor) => tf.Tensor> = {
   linear: (x) => x,

@@ -13,6 +13,8 @@ import { depthwiseConv2dNative, fusedDepthwiseConv2D } from './depthwise-conv2d'
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop';
 import { add, hardswish, hardswishGrad, mul, realDiv, relu, relu6, sigmoid, silu, siluGrad, step, sub } from './elementwise';
 import { fusedConv2D } from './fused-conv2d';
+import { gelu, geluGrad } from './gelu';
+import { layerNorm, layerNormGrad } from './layer-norm';
 import { pack } from './pack';
 import { padV2 } from './pad-v2';
 import { avgPool, maxPool } from './pool';
@@ -52,6 +54,11 @@ export const fastKernels: readonly FastKernel[] = [
   padV2,
   splitV,
   pack,
+  // Plain JS row kernels (ConvNeXt's norm and activation)
+  layerNorm,
+  layerNormGrad,
+  gelu,
+  geluGrad,
   // Plain JS reductions, pooling gradients, broadcast division and ReLU's gradient
   sum,
   mean,
