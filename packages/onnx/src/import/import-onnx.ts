@@ -13,7 +13,8 @@ export const IMPORT_MAX_OPSET = 17;
  * BatchNorm keeps its running statistics as buffers, and the graph runs NHWC with convkit's ops.
  * Export with `training=torch.onnx.TrainingMode.PRESERVE` to keep BatchNorm (and every state-dict
  * name) when you mean to fine-tune. `outputs` cuts the graph at inner values (a feature extractor
- * to put a new head on).
+ * to put a new head on). The model comes back in eval mode, as the file's graph is an inference
+ * graph: call `train()` (or let `fit` do it) to fine-tune.
  */
 export async function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<OnnxModel> {
   const graph = readGraph(bytes, { externalData: options.externalData });
@@ -23,5 +24,7 @@ export async function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions =
       'opset_import',
       `opset ${graph.opset} is not supported yet (the importer follows opsets ${IMPORT_MIN_OPSET} to ${IMPORT_MAX_OPSET})`,
     );
-  return new OnnxModel(options.outputs?.length ? cutGraph(graph, options.outputs) : graph, options);
+  const model = new OnnxModel(options.outputs?.length ? cutGraph(graph, options.outputs) : graph, options);
+  model.eval();
+  return model;
 }

@@ -1,5 +1,6 @@
 import { type DecodeOnnxOptions, decodeOnnxModel, type OnnxAttribute, type OnnxValueInfo } from './decode';
 import type { OnnxTensor } from './decode-tensor';
+import { UnsupportedOnnxError } from '../errors';
 
 // The importer's view of a file `decodeOnnxModel` has checked: float32 weights, and integer tensors as
 // int32 numbers (they only feed shape arithmetic).
@@ -73,6 +74,21 @@ export function readGraph(bytes: Uint8Array, options: DecodeOnnxOptions = {}): G
     outputs: n.outputs,
     attributes: Object.fromEntries(Object.entries(n.attributes).map(([k, v]) => [k, attribute(v)])),
   }));
-  const inputs = model.inputs.filter((v) => !initializers.has(v.name)).map(io);
-  return { opset: model.opset, nodes, initializers, inputs, outputs: model.outputs.map(io) };
+  const inputs = model.inputs.filter((v) => !initializers.has(v.name));
+  for (const v of inputs) checkInputType(v, nodes);
+  return { opset: model.opset, nodes, initializers, inputs: inputs.map(io), outputs: model.outputs.map(io) };
+}
+
+// The graph runs in float32 and int32: other input types (uint8 wrap-around, float16 or double
+// rounding, strings, sequences) would give other numbers than the file promises.
+const INPUT_TYPES = ['float32', 'int32', 'int64', 'bool', 'unknown'];
+
+function checkInputType(v: OnnxValueInfo, nodes: GraphNode[]): void {
+  if (INPUT_TYPES.includes(v.dtype)) return;
+  const user = nodes.find((n) => n.inputs.includes(v.name));
+  throw new UnsupportedOnnxError(
+    user?.name ?? v.name,
+    user?.opType ?? 'graph input',
+    `graph input '${v.name}' is ${v.dtype}: only float32, int32, int64 and bool inputs are supported`,
+  );
 }
