@@ -6,14 +6,21 @@ import { type Fusions, planFusions } from './fusion';
 import { convOps } from './ops-conv';
 import { elementwiseOps } from './ops-elementwise';
 import { normOps } from './ops-norm';
+import { resizeOps } from './ops-resize';
 import { shapeOps } from './ops-shape';
 import { tensorOps } from './ops-tensor';
 import { ParamTree } from './param-tree';
 import { planParameters } from './parameters';
 import type { Graph, GraphIo, GraphNode, StaticTensor } from './read-graph';
-import { Attributes, fromStatic, nhwc, onnxLayout, plain, type Value } from './values';
+import { Attributes, asNhwc, evaluateKnown, fromStatic, nhwc, onnxLayout, onnxShape, plain, type Value } from './values';
 
-const OPS: Record<string, OpRunner> = { ...convOps, ...elementwiseOps, ...tensorOps, ...shapeOps, ...normOps };
+const OPS: Record<string, OpRunner> = { ...convOps, ...elementwiseOps, ...tensorOps, ...shapeOps, ...normOps, ...resizeOps };
+
+/** Integer feeds up to this size are shape data (a Reshape target, Slice bounds): read once, used as known numbers. */
+const MAX_KNOWN_FEED = 64;
+
+/** Input shapes whose shape-subgraph values are kept (a model usually sees one or two). */
+const SHAPE_CACHE_SIZE = 8;
 
 /** The ONNX ops `importOnnx` runs. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(OPS).sort();
@@ -51,6 +58,8 @@ export class OnnxModel extends ParamTree {
   private readonly fusions: Fusions;
   /** Conv weights and biases with their BatchNorm folded in, for eval mode (dropped when training starts or weights load). */
   private readonly folded = new Map<number, [tf.Tensor4D, tf.Tensor1D]>();
+  /** By the inputs' shapes: the values computed from shapes alone (Shape → Gather → Concat → Reshape's target), evaluated once. */
+  private readonly shapeValues = new Map<string, Map<string, StaticTensor>>();
 
   constructor(
     private readonly graph: Graph,
@@ -113,7 +122,7 @@ export class OnnxModel extends ParamTree {
     });
   }
 
-  private runNode(index: number, env: Map<string, Value>, training: boolean): Value[] {
+  private runNode(index: number, env: Map<string, Value>, training: boolean, shapeValues?: Map<string, StaticTensor>): Value[] {
     const node = this.graph.nodes[index];
     const op = OPS[node.opType] as OpRunner;
     const w = this.weights.get(index);
@@ -124,7 +133,8 @@ export class OnnxModel extends ParamTree {
       const param = w?.inputs.get(i);
       if (param) return { tensor: param, nhwc: false, param: true };
       if (!name) return undefined;
-      const value = env.get(name) ?? (this.constants.has(name) ? fromStatic(this.constants.get(name) as StaticTensor) : undefined);
+      const known = this.constants.get(name) ?? shapeValues?.get(name);
+      const value = env.get(name) ?? (known && fromStatic(known));
       if (!value)
         throw new ConvkitError(`importOnnx: node '${node.name}' (${node.opType})`, `input '${name}' is not produced by any node before it`);
       return value;
@@ -142,6 +152,16 @@ export class OnnxModel extends ParamTree {
       // Statistics fed as graph inputs (not initializers) have no buffer to update.
       assignBuffer: (i, value) => w?.inputs.get(i)?.assign(value),
     };
+    // Arithmetic on known numbers (shape vectors) is done in JS; the ops' tensor forms are for maps.
+    const known = !w && inputs.length > 0 && inputs.every((v) => !v || v.known);
+    const evaluated = known
+      ? evaluateKnown(
+          node.opType,
+          ctx.attrs,
+          inputs.map((v) => v?.known as StaticTensor),
+        )
+      : undefined;
+    if (evaluated) return [fromStatic(evaluated)];
     const out = op(ctx);
     if (training && !ctx.frozen && w?.numBatchesTracked) w.numBatchesTracked.assign(tf.add(w.numBatchesTracked, tf.scalar(1, 'int32')));
     return out;
@@ -173,21 +193,33 @@ export class OnnxModel extends ParamTree {
   /** Runs the graph on values by input name; returns the values of the graph outputs. */
   private execute(feeds: Map<string, Value>): Value[] {
     const env = new Map(feeds);
+    const key = JSON.stringify([...feeds.values()].map((v) => (v.known ? [onnxShape(v), Array.from(v.known.values)] : onnxShape(v))));
+    const cached = this.shapeValues.get(key);
+    const shapeValues = cached ?? new Map<string, StaticTensor>();
     for (const node of this.graph.nodes) {
-      if (node.outputs.every((o) => this.constants.has(o))) continue;
+      if (node.outputs.every((o) => this.constants.has(o) || cached?.has(o))) continue;
       const fusedInto = this.fusions.absorbed.get(node.index) ?? (this.training ? undefined : this.fusions.absorbedInEval.get(node.index));
       if (fusedInto !== undefined) {
         // The Conv before it already applied this activation.
         env.set(node.outputs[0] as string, env.get(this.graph.nodes[fusedInto]?.outputs[0] as string) as Value);
         continue;
       }
-      const out = this.runNode(node.index, env, this.training);
+      const out = this.runNode(node.index, env, this.training, shapeValues);
       node.outputs.forEach((name, i) => {
-        if (name && out[i]) env.set(name, out[i]);
+        const v = out[i];
+        if (!name || !v) return;
+        env.set(name, v);
+        // Known values come from constants and shapes only: the same for every call at these input shapes.
+        if (v.known && !cached) shapeValues.set(name, v.known);
       });
     }
+    if (!cached) {
+      if (this.shapeValues.size >= SHAPE_CACHE_SIZE) this.shapeValues.delete(this.shapeValues.keys().next().value as string);
+      this.shapeValues.set(key, shapeValues);
+    }
     return this.outputNames.map((name) => {
-      const v = env.get(name) ?? (this.constants.has(name) ? fromStatic(this.constants.get(name) as StaticTensor) : undefined);
+      const known = this.constants.get(name) ?? shapeValues.get(name);
+      const v = env.get(name) ?? (known && fromStatic(known));
       if (!v) throw new ConvkitError('importOnnx', `graph output '${name}' is never produced`);
       return v;
     });
@@ -198,10 +230,11 @@ export class OnnxModel extends ParamTree {
     if (this.inputNames.length !== 1)
       throw new OptionError('OnnxModel.forward', `the graph has ${this.inputNames.length} inputs (${this.inputNames}): use run(feeds)`);
     const byNhwc = (this.options.inputLayout ?? 'nhwc') === 'nhwc' && x.rank === 4;
-    checkInput(this.graph.inputs[0] as GraphIo, byNhwc ? ([x.shape[0], x.shape[3], x.shape[1], x.shape[2]] as number[]) : x.shape);
+    this.checkInput(this.graph.inputs[0] as GraphIo, byNhwc ? ([x.shape[0], x.shape[3], x.shape[1], x.shape[2]] as number[]) : x.shape);
     return tf.tidy(() => {
       const [out] = this.execute(new Map([[this.inputNames[0], byNhwc ? nhwc(x) : plain(x)]]));
-      return byNhwc && out.nhwc ? out.tensor : onnxLayout(out);
+      // A rank-4 output comes back NHWC whatever layout the graph left it in.
+      return byNhwc && out.tensor.rank === 4 ? asNhwc(out) : onnxLayout(out);
     });
   }
 
@@ -209,16 +242,31 @@ export class OnnxModel extends ParamTree {
   run(feeds: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
     for (const name of this.inputNames) {
       if (!feeds[name]) throw new OptionError('OnnxModel.run', `missing input '${name}' (inputs: ${this.inputNames.join(', ')})`);
-      checkInput(this.graph.inputs.find((i) => i.name === name) as GraphIo, feeds[name].shape);
+      this.checkInput(this.graph.inputs.find((i) => i.name === name) as GraphIo, feeds[name].shape);
     }
-    const outs = tf.tidy(() => this.execute(new Map(this.inputNames.map((n) => [n, plain(feeds[n])]))).map(onnxLayout));
+    const outs = tf.tidy(() => this.execute(new Map(this.inputNames.map((n) => [n, feedValue(feeds[n])]))).map(onnxLayout));
     return Object.fromEntries(this.outputNames.map((n, i) => [n, outs[i]]));
+  }
+
+  /** Fixed dimensions of a graph input must match (a symbolic one takes any size); a fixed batch says where it was baked in. */
+  private checkInput(io: GraphIo, shape: number[]): void {
+    const matches = (i: number) => typeof io.dims[i] !== 'number' || (io.dims[i] as number) < 0 || io.dims[i] === shape[i];
+    if (!io.dims.length || (io.dims.length === shape.length && shape.every((_, i) => matches(i)))) return;
+    const batch = io.dims[0];
+    const batchOnly = io.dims.length === shape.length && shape.every((_, i) => i === 0 || matches(i));
+    const reshape = this.graph.nodes.find((n) => n.opType === 'Reshape' && this.constants.get(n.inputs[1] as string)?.values[0] === batch);
+    const baked = `: the batch size ${batch} was baked into the export${reshape ? ` (node '${reshape.name}' reshapes to batch ${batch})` : ''}; export with a dynamic batch axis to run batch ${shape[0]}`;
+    throw new OptionError(`OnnxModel: input '${io.name}'`, `expected shape [${io.dims}] (NCHW), got [${shape}]${batchOnly ? baked : ''}`);
+  }
+
+  /** What `exportOnnx` writes back: the graph (after any cut) and the variable behind each weight use (node index → input position). */
+  exportView(): { graph: Graph; weights: Map<number, Map<number, tf.Variable>> } {
+    return { graph: this.graph, weights: new Map([...this.weights].map(([node, w]) => [node, w.inputs])) };
   }
 }
 
-/** Fixed dimensions of a graph input must match (a symbolic one takes any size). */
-function checkInput(io: GraphIo, shape: number[]): void {
-  const fixed = io.dims.length === shape.length && io.dims.every((d, i) => typeof d !== 'number' || d < 0 || d === shape[i]);
-  if (io.dims.length && !fixed)
-    throw new OptionError(`OnnxModel: input '${io.name}'`, `expected shape [${io.dims}] (NCHW), got [${shape}]`);
+/** A fed tensor as a graph value: a small integer one also carries its numbers, as a constant would. */
+function feedValue(t: tf.Tensor): Value {
+  if (t.dtype !== 'int32' || t.size > MAX_KNOWN_FEED) return plain(t);
+  return { tensor: t, nhwc: false, known: { dims: t.shape, dtype: 'int32', values: t.dataSync() as Int32Array } };
 }

@@ -13,7 +13,7 @@ export interface OpContext {
   training: boolean;
   /** Whether the module holding this node's parameters is frozen (BatchNorm keeps its statistics). */
   frozen: boolean;
-  /** Input `i`'s numbers when they are known at import time (initializer or Constant), for shape arithmetic. */
+  /** Input `i`'s numbers when they are known before the tensors flow: an initializer, a Constant or shape arithmetic on the inputs' shapes. */
   known(i: number): StaticTensor | undefined;
   /** An activation fused into this Conv (the node after it, absorbed). */
   activation?: ActivationName;
@@ -33,6 +33,6 @@ export function input(ctx: OpContext, i: number): Value {
 /** Input `i`'s numbers, which must be known when the op runs (an initializer, a Constant or a shape computation). */
 export function knownInts(ctx: OpContext, i: number, what: string): number[] {
   const k = ctx.known(i);
-  if (!k) ctx.attrs.fail(`input ${i} (${what}) must be a constant (shape subgraphs are not supported yet)`);
+  if (!k) ctx.attrs.fail(`input ${i} (${what}) must be known before the graph runs (a constant, or computed from shapes)`);
   return Array.from(k.values);
 }

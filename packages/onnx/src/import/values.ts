@@ -18,8 +18,59 @@ export interface Value {
 export const plain = (tensor: tf.Tensor): Value => ({ tensor, nhwc: false });
 export const nhwc = (tensor: tf.Tensor): Value => ({ tensor, nhwc: true });
 
+/** A known value; its tensor is made only when an op asks for it (shape arithmetic reads the numbers). */
 export function fromStatic(known: StaticTensor): Value {
-  return { tensor: tf.tensor(known.values, known.dims, known.dtype), nhwc: false, known };
+  let tensor: tf.Tensor | undefined;
+  return {
+    get tensor() {
+      tensor ??= tf.tensor(known.values, known.dims, known.dtype);
+      return tensor;
+    },
+    nhwc: false,
+    known,
+  };
+}
+
+export const staticOf = (values: ArrayLike<number>, dims: number[], dtype: StaticTensor['dtype']): StaticTensor => ({
+  dims,
+  dtype,
+  values: dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values),
+});
+
+/** The value's shape in ONNX's layout. */
+export const onnxShape = (v: Value): number[] => {
+  const s = v.tensor.shape;
+  return v.nhwc ? ([s[0], s[3], s[1], s[2]] as number[]) : s;
+};
+
+const ARITHMETIC: Record<string, (a: number, b: number, int: boolean) => number> = {
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  // Integer division truncates (onnxruntime's int64 Div).
+  Div: (a, b, int) => (int ? Math.trunc(a / b) : a / b),
+};
+
+/**
+ * Concat and element-wise arithmetic on known scalars and vectors, in plain JS: the shape
+ * arithmetic of exported graphs (`Shape → Gather → Div → Concat → Reshape`) never becomes tensor ops.
+ */
+export function evaluateKnown(opType: string, attrs: Attributes, known: StaticTensor[]): StaticTensor | undefined {
+  if (known.some((k) => k.dims.length > 1)) return undefined;
+  const dtype = known.every((k) => k.dtype === 'int32') ? 'int32' : 'float32';
+  const make = (values: number[], dims: number[]) => staticOf(values, dims, dtype);
+  if (opType === 'Concat') {
+    if (known.some((k) => k.dims.length !== 1) || ![0, -1].includes(attrs.int('axis', 0))) return undefined;
+    const values = known.flatMap((k) => Array.from(k.values));
+    return make(values, [values.length]);
+  }
+  const fn = ARITHMETIC[opType];
+  const [a, b] = known;
+  if (!fn || !a || !b || (a.values.length !== b.values.length && a.values.length !== 1 && b.values.length !== 1)) return undefined;
+  const n = Math.max(a.values.length, b.values.length);
+  const at = (k: StaticTensor, i: number) => k.values[k.values.length === 1 ? 0 : i] as number;
+  const values = Array.from({ length: n }, (_, i) => fn(at(a, i), at(b, i), dtype === 'int32'));
+  return make(values, a.dims.length || b.dims.length ? [n] : []);
 }
 
 /** The value in ONNX's layout. */
