@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx, type OnnxModel } from '../index';
 import { prefixed, torchExport } from './torch-fixture';
 
-// One SGD step on an imported resnet18 (PRESERVE export: BatchNorm kept) against PyTorch's step
-// in float64: gradients, updated weights and running statistics.
+// One SGD step on imported resnet18, mobilenet_v2 and convnext_tiny (PRESERVE exports: BatchNorm
+// kept) against PyTorch's step in float64: gradients, updated weights and running statistics.
 
 function crossEntropy(model: OnnxModel, input: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const logits = model.forward(input);
@@ -27,49 +27,65 @@ function sgdStep(model: OnnxModel, input: tf.Tensor, labels: tf.Tensor): Record<
 }
 
 describe.runIf(torchAvailable())('training an imported model', () => {
-  // (mobilenet_v2 is left out: with random weights its training-mode gradients are chaotic —
-  // PyTorch's own float32 gradients differ from float64 by more than 100 % at 64–128 px.)
-  it.each([['resnet18', 13]])(
-    'one SGD step on %s (PRESERVE, opset %i) matches PyTorch: gradients, weights, running statistics',
-    async (name, opset) => {
-      const ref = torchExport(name, { opset, preserve: true, step: true });
-      // The fixture picks a batch whose gradients PyTorch itself gets right in float32.
-      expect(ref.stepFloat32Error, 'PyTorch float32 vs float64 on the step').toBeLessThan(2e-5);
-      const model = await importOnnx(ref.bytes);
-      try {
-        const before = tf.memory().numTensors;
-        model.train();
-        const grads = sgdStep(model, ref.tensors.step_input as tf.Tensor, ref.tensors.step_labels as tf.Tensor);
-        const expectedGrads = prefixed(ref.tensors, 'grad');
-        expect(Object.keys(grads).sort()).toEqual(Object.keys(expectedGrads).sort());
-        // Each gradient relative to its own size, but never to less than 1e-4 of the largest one:
-        // some are zero in exact arithmetic and rounding leaves them at ~1e-9 either side.
-        const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0] as number);
-        const floor = 1e-4 * Math.max(...Object.values(expectedGrads).map(maxAbs));
-        let worstGrad = 0;
-        for (const [key, g] of Object.entries(grads)) {
-          const expected = expectedGrads[key] as tf.Tensor;
-          worstGrad = Math.max(worstGrad, (relativeDiff(g, expected) * maxAbs(expected)) / Math.max(maxAbs(expected), floor));
-        }
-        tf.dispose(Object.values(grads));
-        expect(tf.memory().numTensors).toBe(before);
-        const updated = prefixed(ref.tensors, 'updated');
-        let worstState = 0;
-        for (const [key, v] of Object.entries(model.stateDict())) {
-          if (key.endsWith('num_batches_tracked')) expect(v.dataSync()[0], key).toBe(1);
-          else worstState = Math.max(worstState, relativeDiff(v, updated[key] as tf.Tensor));
-        }
-        console.log(
-          `${name} SGD step: gradients ${worstGrad.toExponential(2)}, updated state ${worstState.toExponential(2)} (max over tensors of max|diff|/max|ref|; PyTorch float32 gradients ${ref.stepFloat32Error?.toExponential(2)})`,
-        );
-        expect(worstGrad).toBeLessThan(1e-4);
-        expect(worstState).toBeLessThan(1e-4);
-      } finally {
-        model.dispose();
-        ref.dispose();
+  // MobileNetV2 has no well-conditioned batch in training mode: over 40 seeded batches (and at
+  // 96/128 px, batch 8/16) PyTorch's own float32 gradients never come within 2e-5 of float64
+  // (best 2.3e-4; 3.9e-5 leaving out the 17 BatchNorm biases whose gradient is zero in exact
+  // arithmetic). A ReLU6 input within float32 rounding of 0 or 6 in its 2×2 late stages flips
+  // the mask of 1 of the 16 values a channel's BatchNorm sees: on the fixture's batch one value of
+  // features.18.1 is −2.3e-6 here and +3.0e-5 in float64, which moves that bias gradient by 7 %.
+  // Its gradients and updated weights are held to 0.25 (a wrong formula or layout is off by O(1));
+  // its running statistics, which no mask flip reaches, to 1e-4 like the others.
+  it.each([
+    ['resnet18', 13, 1e-4],
+    ['convnext_tiny', 17, 1e-4],
+    ['mobilenet_v2', 13, 0.25],
+  ])('one SGD step on %s (PRESERVE, opset %i) matches PyTorch: gradients, weights, running statistics', async (name, opset, gradBound) => {
+    const ref = torchExport(name, { opset, preserve: true, step: true });
+    // The fixture picks a batch whose gradients PyTorch itself gets right in float32.
+    const torchError = ref.stepFloat32Error as number;
+    if (gradBound === 1e-4) expect(torchError, 'PyTorch float32 vs float64 on the step').toBeLessThan(2e-5);
+    const model = await importOnnx(ref.bytes);
+    try {
+      const before = tf.memory().numTensors;
+      model.train();
+      const grads = sgdStep(model, ref.tensors.step_input as tf.Tensor, ref.tensors.step_labels as tf.Tensor);
+      const expectedGrads = prefixed(ref.tensors, 'grad');
+      expect(Object.keys(grads).sort()).toEqual(Object.keys(expectedGrads).sort());
+      // Each gradient relative to its own size, but never to less than 1e-4 of the largest one:
+      // some are zero in exact arithmetic and rounding leaves them at ~1e-9 either side.
+      const maxAbs = (t: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0] as number);
+      const floor = 1e-4 * Math.max(...Object.values(expectedGrads).map(maxAbs));
+      let [worstGrad, worstGradKey] = [0, ''];
+      for (const [key, g] of Object.entries(grads)) {
+        const expected = expectedGrads[key] as tf.Tensor;
+        const diff = (relativeDiff(g, expected) * maxAbs(expected)) / Math.max(maxAbs(expected), floor);
+        if (diff > worstGrad) [worstGrad, worstGradKey] = [diff, key];
       }
-    },
-  );
+      tf.dispose(Object.values(grads));
+      expect(tf.memory().numTensors).toBe(before);
+      const updated = prefixed(ref.tensors, 'updated');
+      // Updated weights and running statistics apart: the statistics only see the forward pass.
+      const worst = { weights: [0, ''], statistics: [0, ''] } as Record<string, [number, string]>;
+      for (const [key, v] of Object.entries(model.stateDict())) {
+        if (key.endsWith('num_batches_tracked')) expect(v.dataSync()[0], key).toBe(1);
+        else {
+          const kind = key.includes('.running_') ? 'statistics' : 'weights';
+          const diff = relativeDiff(v, updated[key] as tf.Tensor);
+          if (diff > (worst[kind] as [number, string])[0]) worst[kind] = [diff, key];
+        }
+      }
+      const [weights, statistics] = [worst.weights, worst.statistics] as [number, string][];
+      console.log(
+        `${name} SGD step: gradients ${worstGrad.toExponential(2)} (${worstGradKey}), updated weights ${weights[0].toExponential(2)} (${weights[1]}), running statistics ${statistics[0].toExponential(2)} (${statistics[1]}) (max over tensors of max|diff|/max|ref|; PyTorch float32 gradients ${torchError.toExponential(2)})`,
+      );
+      expect(worstGrad).toBeLessThan(gradBound);
+      expect(weights[0]).toBeLessThan(gradBound);
+      expect(statistics[0]).toBeLessThan(1e-4);
+    } finally {
+      model.dispose();
+      ref.dispose();
+    }
+  });
 
   it('loadStateDict takes the torchvision state dict of the same resnet18 (the keys line up)', async () => {
     const ref = torchExport('resnet18', { opset: 13, preserve: true });

@@ -19,7 +19,7 @@ export function scopePath(nodeName: string): string | undefined {
 }
 
 /** A state-dict-like initializer name (`bn1.running_mean`), not one torch made up (`onnx::Conv_123`). */
-export const isModuleName = (name: string): boolean => /^[A-Za-z_][\w.]*$/.test(name);
+export const isModuleName = (name: string): boolean => /^[A-Za-z_][\w.-]*$/.test(name);
 
 /** Makes `key` unique among `used` with a numeric suffix on its last part. */
 export function uniqueKey(key: string, used: Set<string>): string {

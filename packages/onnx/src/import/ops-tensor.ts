@@ -32,10 +32,32 @@ const flatten: OpRunner = (ctx) => {
   return [plain(tf.reshape(t, [size(t.shape.slice(0, at)), size(t.shape.slice(at))]))];
 };
 
+/**
+ * NCHW → NHWC of an NHWC map is the map's own tensor (a plain value), and NHWC → NCHW of a plain
+ * rank-4 tensor is an NHWC map: ConvNeXt's Permute pairs move no data. Other permutations of an
+ * NHWC map fold the layout change into one transpose.
+ */
 const transpose: OpRunner = (ctx) => {
   ctx.attrs.only(['perm']);
-  const t = onnxLayout(input(ctx, 0));
-  return [plain(tf.transpose(t, ctx.attrs.ints('perm')))];
+  const x = input(ctx, 0);
+  const rank = x.tensor.rank;
+  const perm = ctx.attrs.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+    ctx.attrs.fail(`expected a permutation of ${rank} axes, got [${perm}]`, 'perm');
+  const is = (order: number[]) => order.every((p, i) => perm[i] === p);
+  if (x.nhwc)
+    return [
+      plain(
+        is([0, 2, 3, 1])
+          ? x.tensor
+          : tf.transpose(
+              x.tensor,
+              perm.map((p) => nhwcAxis(p)),
+            ),
+      ),
+    ];
+  if (rank === 4 && is([0, 3, 1, 2])) return [nhwc(x.tensor)];
+  return [plain(tf.transpose(x.tensor, perm))];
 };
 
 const concat: OpRunner = (ctx) => {
@@ -59,21 +81,18 @@ const pad: OpRunner = (ctx) => {
   if (ctx.attrs.string('mode', 'constant') !== 'constant') ctx.attrs.fail('only constant padding is supported', 'mode');
   const x = input(ctx, 0);
   const pads = ctx.opset >= 11 ? knownInts(ctx, 1, 'pads') : (ctx.attrs.ints('pads') as number[]);
+  // A constant_value fed at run time (not known at import) is a scalar tensor: fill the border with it.
+  const fed = ctx.opset >= 11 && ctx.inputs[2] && !ctx.known(2) ? ctx.inputs[2].tensor : undefined;
   const value = ctx.opset >= 11 ? (ctx.known(2)?.values[0] ?? 0) : ctx.attrs.float('value', 0);
   const rank = x.tensor.rank;
   if (pads.length !== 2 * rank || pads.some((p) => p < 0)) ctx.attrs.fail(`expected ${2 * rank} non-negative pads, got [${pads}]`, 'pads');
   const pairs: [number, number][] = Array.from({ length: rank }, (_, i) => [pads[i], pads[i + rank]]);
   const order = x.nhwc ? [0, 2, 3, 1] : pairs.map((_, i) => i);
-  return [
-    {
-      tensor: tf.pad(
-        x.tensor,
-        order.map((i) => pairs[i]),
-        value,
-      ),
-      nhwc: x.nhwc,
-    },
-  ];
+  const padding = order.map((i) => pairs[i] as [number, number]);
+  const padded = tf.pad(x.tensor, padding, value);
+  if (!fed) return [{ tensor: padded, nhwc: x.nhwc }];
+  const border = tf.sub(1, tf.pad(tf.onesLike(x.tensor), padding));
+  return [{ tensor: tf.add(padded, tf.mul(border, tf.reshape(fed, []))), nhwc: x.nhwc }];
 };
 
 const reduceMean: OpRunner = (ctx) => {
@@ -112,7 +131,8 @@ const gemm: OpRunner = (ctx) => {
   const w = (b.param ? b.tensor : transB ? tf.transpose(b.tensor) : b.tensor) as tf.Tensor2D;
   const c = ctx.inputs[2] ? onnxLayout(ctx.inputs[2]) : undefined;
   const x = transA ? tf.transpose(a) : a;
-  if (alpha === 1 && beta === 1 && (!c || c.rank === 1)) return [plain(linear(x, w, c as tf.Tensor1D | undefined))];
+  if (alpha === 1 && beta === 1 && (!c || (c.rank === 1 && c.shape[0] === w.shape[1])))
+    return [plain(linear(x, w, c as tf.Tensor1D | undefined))];
   const y = tf.mul(tf.matMul(x as tf.Tensor2D, w), alpha);
   return [plain(c ? tf.add(y, tf.mul(c, beta)) : y)];
 };

@@ -22,10 +22,11 @@ const ROLES: Record<string, (string | undefined)[]> = {
   Gemm: [undefined, 'weight', 'bias'],
   MatMul: [undefined, 'weight'],
   BatchNormalization: [undefined, 'weight', 'bias', 'running_mean', 'running_var'],
+  LayerNormalization: [undefined, 'weight', 'bias'],
 };
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-function conversion(node: GraphNode, input: number, rank: number): LayoutConversion {
+export function conversion(node: GraphNode, input: number, rank: number): LayoutConversion {
   if (node.opType === 'Conv' && input === 1 && rank === 4) return { kind: 'conv' };
   if (node.opType === 'Gemm' && input === 1 && node.attributes.transB === 1) return { kind: 'linear' };
   return { kind: 'as-is' };
