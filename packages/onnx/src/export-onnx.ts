@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Module, OptionError } from '@convkit/core';
 import { version } from '../package.json';
 import { architectureMappings } from './architecture-mappings';
+import { exportOpset, importedMappings } from './export-imported';
 import { activationMapping, layerMappings } from './layer-mappings';
 import { MappingContext, type OnnxMapping } from './mapping-context';
 import { encodeModel } from './model-proto';
@@ -15,6 +16,7 @@ export const DEFAULT_OPSET = 17;
 export interface ExportOnnxOptions {
   /** `[N, C, H, W]` (default layout) or `[N, H, W, C]` with `inputLayout: 'nhwc'`; N is the batch of a static export. */
   inputShape: number[];
+  /** Default 17; a tree holding an imported graph (`importOnnx`) keeps that graph's opset unless a later one is asked for. */
   opset?: number;
   /** A symbolic `batch` dimension on the input and output (default true). */
   dynamicBatch?: boolean;
@@ -36,21 +38,26 @@ export function registerOnnxMapping(typeName: string, mapping: OnnxMapping): voi
 
 function lookup(module: Module): OnnxMapping | undefined {
   return (
-    custom.get(module.typeName) ?? layerMappings[module.typeName] ?? architectureMappings[module.typeName] ?? activationMapping(module)
+    custom.get(module.typeName) ??
+    layerMappings[module.typeName] ??
+    architectureMappings[module.typeName] ??
+    importedMappings[module.typeName] ??
+    activationMapping(module)
   );
 }
 
-function checkOptions(options: ExportOnnxOptions): Required<ExportOnnxOptions> {
+function checkOptions(model: Module, options: ExportOnnxOptions): Required<ExportOnnxOptions> {
   const where = 'exportOnnx';
   if (options == null || !Array.isArray(options.inputShape))
     throw new OptionError(`${where}: inputShape`, `expected [N, C, H, W], got ${JSON.stringify(options?.inputShape)}`);
-  const { inputShape, opset = DEFAULT_OPSET, dynamicBatch = true, inputLayout = 'nchw', foldBatchNorm = false } = options;
+  const { inputShape, dynamicBatch = true, inputLayout = 'nchw', foldBatchNorm = false } = options;
   if (inputShape.length !== 4 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new OptionError(
       `${where}: inputShape`,
       `expected 4 positive integers ${inputLayout === 'nhwc' ? '[N, H, W, C]' : '[N, C, H, W]'}, got ${JSON.stringify(inputShape)}`,
     );
   }
+  const opset = exportOpset(model, options.opset) ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new OptionError(`${where}: opset`, `expected an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
   }
@@ -73,9 +80,22 @@ async function readInitializers(graph: OnnxGraph): Promise<Map<string, Float32Ar
  * The ONNX model (bytes of a `.onnx` file) of a convkit module in evaluation mode: weights as
  * initializers under their state-dict keys, NCHW input `input` and output `output`, a dynamic
  * batch. A model in training mode is written as in `eval()` and its modes are left as they were.
+ *
+ * An imported graph (`importOnnx`) is written back as its own nodes with its current weights, so
+ * a fine-tuned model goes back to ONNX the way it came in:
+ *
+ * ```ts
+ * const backbone = await importOnnx(bytes, { outputs: ['/Flatten_output_0'] }); // resnet18 without fc
+ * const model = new Sequential(backbone, new Linear(512, 4)).freeze('0');
+ * // … train the head …
+ * const tuned = await exportOnnx(model, { inputShape: [1, 3, 224, 224] });
+ * ```
+ *
+ * Such a graph needs one input and one output, and opset 13 or later (kept unless `opset` asks
+ * for a later one); shared initializers are written apart, as the import un-shared them.
  */
 export async function exportOnnx(model: Module, options: ExportOnnxOptions): Promise<Uint8Array> {
-  const { inputShape, opset, dynamicBatch, inputLayout, foldBatchNorm } = checkOptions(options);
+  const { inputShape, opset, dynamicBatch, inputLayout, foldBatchNorm } = checkOptions(model, options);
   const nchw = inputLayout === 'nhwc' ? [inputShape[0], inputShape[3], inputShape[1], inputShape[2]] : inputShape;
   const graph = new OnnxGraph(opset);
   const modes = model.namedModules().map(([, m]) => [m, m.training] as const);

@@ -7,7 +7,7 @@ let root: protobuf.Root | null = null;
 const modelType = () => (root ??= protobuf.Root.fromJSON(schema as protobuf.INamespace)).lookupType('onnx.ModelProto');
 
 // onnx.proto's enum values.
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 const DataType = { float32: 1, int64: 7 } as const;
 /** ONNX IR version 8 (onnx 1.10+), the one opsets 13–17 are defined for. */
 const IR_VERSION = 8;
@@ -16,6 +16,11 @@ function attribute(name: string, value: AttributeValue) {
   if (typeof value === 'number') return { name, type: AttributeType.INT, i: value };
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
+  if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: value.floats };
+  if ('tensor' in value) {
+    const { dims, dataType, values } = value.tensor;
+    return { name, type: AttributeType.TENSOR, t: { dims, dataType: DataType[dataType], rawData: rawData(values, dataType) } };
+  }
   return { name, type: AttributeType.FLOAT, f: value.float };
 }
 
@@ -31,7 +36,7 @@ function valueInfo({ name, dims }: GraphIo) {
 }
 
 /** Little-endian bytes of the values (ONNX's raw_data). */
-function rawData(values: Float32Array | number[], dataType: 'float32' | 'int64'): Uint8Array {
+function rawData(values: ArrayLike<number>, dataType: 'float32' | 'int64'): Uint8Array {
   if (dataType === 'int64') {
     const out = new DataView(new ArrayBuffer(values.length * 8));
     Array.from(values).forEach((v, i) => out.setBigInt64(i * 8, BigInt(v), true));

@@ -11,7 +11,14 @@ export interface OnnxValue {
   flattenedFrom?: { channels: number; height: number; width: number };
 }
 
-export type AttributeValue = number | number[] | string | { float: number };
+/** A tensor-valued attribute (Constant's `value`). */
+export interface AttributeTensor {
+  dims: number[];
+  dataType: 'float32' | 'int64';
+  values: ArrayLike<number>;
+}
+
+export type AttributeValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: AttributeTensor };
 
 export interface OnnxNode {
   opType: string;
@@ -45,11 +52,13 @@ export interface InitializerOptions {
 export class OnnxGraph {
   readonly nodes: OnnxNode[] = [];
   readonly initializers = new Map<string, OnnxInitializer>();
-  private readonly used = new Set<string>();
+  // The graph's own input and output names are never given to a value inside it.
+  private readonly used = new Set<string>(['input', 'output']);
 
   constructor(readonly opset: number) {}
 
-  private unique(base: string): string {
+  /** `base`, or `base_1`, `base_2`… when taken: a name no other node, value or initializer has. */
+  unique(base: string): string {
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
     this.used.add(name);
@@ -65,6 +74,11 @@ export class OnnxGraph {
     return output;
   }
 
+  /** Appends a node built elsewhere (an imported graph's), its names already made unique. */
+  append(node: OnnxNode): void {
+    this.nodes.push(node);
+  }
+
   /** Adds a float initializer under `name` (a state-dict key). */
   initializer(name: string, values: tf.Tensor | Float32Array, dims: number[], { owned = false, convert }: InitializerOptions = {}): string {
     if (this.initializers.has(name)) throw new Error(`OnnxGraph: initializer '${name}' added twice`);
@@ -78,10 +92,10 @@ export class OnnxGraph {
     return this.initializer(this.unique(base), Float32Array.from(values), dims);
   }
 
-  /** An int64 constant vector (Pad's pads), named after `base` and made unique. */
-  int64Constant(base: string, values: number[]): string {
+  /** An int64 constant (a vector by default: Pad's pads), named after `base` and made unique. */
+  int64Constant(base: string, values: number[], dims = [values.length]): string {
     const name = this.unique(base);
-    this.initializers.set(name, { name, dims: [values.length], dataType: 'int64', values, owned: false });
+    this.initializers.set(name, { name, dims, dataType: 'int64', values, owned: false });
     return name;
   }
 
