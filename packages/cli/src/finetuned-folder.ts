@@ -4,6 +4,8 @@ import type { EvalTransforms, ImageClassifier } from '@convkit/core';
 import { createModel } from '@convkit/models';
 import { loadWeights } from '@convkit/weights';
 import { UsageError } from './model-name';
+import { buildOnnxClassifier, type OnnxClassifierSpec } from './onnx-classifier';
+import { isOnnxPath, readOnnxFile } from './onnx-model-input';
 
 /** `convkit.json`: what `convkit finetune` trained, so the folder predicts on its own. */
 export interface FinetunedMeta {
@@ -16,6 +18,8 @@ export interface FinetunedMeta {
   /** Options `createModel` needs besides `numClasses` (e.g. GoogLeNet's `transformInput`). */
   modelOptions: Record<string, unknown>;
   transforms: EvalTransforms;
+  /** For a model fine-tuned from an ONNX file (`model` is then its path): the file and where its head was replaced. */
+  onnx?: OnnxClassifierSpec & { file: string; sha256: string };
   metrics: { valLoss: number; valAccuracy: number; perClassAccuracy: Record<string, number> };
 }
 
@@ -56,9 +60,30 @@ export async function loadFinetunedFolder(
 ): Promise<{ model: ImageClassifier; transforms: EvalTransforms; classes: string[] } | undefined> {
   const meta = readFinetunedFolder(folder);
   if (!meta) return undefined;
+  if (meta.onnx && isOnnxPath(name)) return loadOnnxFinetuned(name, folder, meta);
   if (meta.model !== name)
     throw new UsageError(`${folder} holds a fine-tuned ${meta.model}, not ${name}: run convkit predict ${meta.model} …`);
   const model = createModel(name, { ...meta.modelOptions, numClasses: meta.classes.length });
+  try {
+    await loadWeights(model, meta.weightsPath);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, transforms: meta.transforms, classes: meta.classes };
+}
+
+/**
+ * An ONNX-based fine-tune: the graph comes from the ONNX file it was trained from (the same
+ * bytes: convkit.json records their SHA-256), cut where it was, with the head and every weight
+ * from model.safetensors.
+ */
+async function loadOnnxFinetuned(path: string, folder: string, meta: FinetunedMeta & { weightsPath: string }) {
+  const source = meta.onnx as NonNullable<FinetunedMeta['onnx']>;
+  const file = readOnnxFile(path);
+  if (file.sha256 !== source.sha256)
+    throw new UsageError(`${folder} was fine-tuned from ${source.file} (sha256 ${source.sha256.slice(0, 12)}…); ${path} is another file`);
+  const model = await buildOnnxClassifier(file, source, meta.classes.length);
   try {
     await loadWeights(model, meta.weightsPath);
   } catch (e) {

@@ -1,13 +1,16 @@
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalTransforms, ImageClassifier } from '@convkit/core';
+import type { EvalTransforms, ImageClassifier, Module } from '@convkit/core';
 import { centerCrop, compose, normalize, resize, type Transform, toTensor } from '@convkit/data';
 import { decodeImage } from '@convkit/data/node';
 import { createModel } from '@convkit/models';
+import { importOnnx } from '@convkit/onnx';
+import { loadWeights } from '@convkit/weights';
 import { checkReadableFile, readUserFile } from './files';
 import { loadFinetunedFolder } from './finetuned-folder';
 import { DEFAULT_TRANSFORMS, loadPretrained, weightsFolder } from './pretrained';
-import { userModelInfo } from './model-name';
+import { UsageError, userModelInfo } from './model-name';
+import { onnxTransforms, readOnnxFile } from './onnx-model-input';
 
 /** A model ready to classify, with the eval transforms (and class names) its weights go with. */
 export interface InferenceModel {
@@ -38,6 +41,35 @@ export async function loadInferenceModel(name: string, weights: string | undefin
     return { model, transforms: entry?.transforms ?? DEFAULT_TRANSFORMS };
   }
   return { model, transforms: await loadPretrained(model, name, weights) };
+}
+
+/**
+ * `predict model.onnx`: the imported graph with its own weights (or a .pth/.safetensors file's,
+ * by its state-dict names), or the fine-tune of it a `convkit finetune` folder holds. Transforms:
+ * the folder's, else those for the graph's input size (`onnxTransforms`).
+ */
+export async function loadOnnxInference(
+  path: string,
+  weights: string | undefined,
+  images: readonly string[],
+): Promise<{ model: Module; transforms: EvalTransforms; classNames?: string[] }> {
+  const folder = weightsFolder(weights);
+  for (const file of images) checkReadableFile(file);
+  if (folder) {
+    const finetuned = await loadFinetunedFolder(path, folder);
+    if (!finetuned) throw new UsageError(`${folder} is not a folder \`convkit finetune\` wrote (no convkit.json)`);
+    process.stderr.write(`fine-tuned ${path} from ${folder}: ${finetuned.classes.length} classes (${finetuned.classes.join(', ')})\n`);
+    return { model: finetuned.model, transforms: finetuned.transforms, classNames: finetuned.classes };
+  }
+  const file = readOnnxFile(path);
+  const model = await importOnnx(file.bytes);
+  try {
+    if (weights) await loadWeights(model, weights);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, transforms: onnxTransforms(file.info) };
 }
 
 /** torchvision's eval preprocessing: resize (antialiased), centre crop and, unless `normalized` is false, normalize. */

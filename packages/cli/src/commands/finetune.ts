@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { EvalTransforms, ImageClassifier } from '@convkit/core';
 import { ArrayDataset, batches, normalize } from '@convkit/data';
 import { createModel } from '@convkit/models';
@@ -15,6 +16,9 @@ import { trainStages } from '../finetune/train-stages';
 import { UsageError, userModelInfo } from '../model-name';
 import { DEFAULT_TRANSFORMS, loadPretrained } from '../pretrained';
 import { progressPrinter } from '../progress';
+import { type OnnxClassifier, onnxClassifier } from '../onnx-classifier';
+import { isOnnxPath, type OnnxFile, onnxImageInput, onnxTransforms, readOnnxFile } from '../onnx-model-input';
+import { loadWeights } from '@convkit/weights';
 
 /** Loads `--weights` into the model; returns the eval transforms that go with them. */
 async function pretrainedTransforms(model: ImageClassifier, name: string, weights: string | undefined): Promise<EvalTransforms> {
@@ -23,22 +27,45 @@ async function pretrainedTransforms(model: ImageClassifier, name: string, weight
   return userModelInfo(name).weights[0]?.transforms ?? DEFAULT_TRANSFORMS;
 }
 
+/**
+ * `--model model.onnx`: the graph imported and cut before its classifier, with a new head; its
+ * weights are pretrained ones (or `--weights`' by state-dict name). The eval transforms are those
+ * for its input size, and `--image-size` must agree with a fixed one.
+ */
+async function onnxModel(file: OnnxFile, opts: FinetuneOptions): Promise<{ model: OnnxClassifier; transforms: EvalTransforms }> {
+  const [, fixed] = onnxImageInput(file.info);
+  if (fixed !== null && opts.imageSize && opts.imageSize !== fixed)
+    throw new UsageError(`--image-size ${opts.imageSize}: ${file.path} takes ${fixed}×${fixed} images only (its input is fixed)`);
+  const model = await onnxClassifier(file, opts.seed);
+  try {
+    if (opts.weights) await loadWeights(model, opts.weights);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, transforms: onnxTransforms(file.info) };
+}
+
 export async function finetune(folder: string, opts: FinetuneOptions): Promise<void> {
   const started = performance.now();
-  userModelInfo(opts.model); // an unknown name fails before anything is read
+  // An unknown name or an unreadable/corrupt .onnx fails before anything else is read.
+  const onnxFile = isOnnxPath(opts.model) ? readOnnxFile(opts.model) : undefined;
+  if (!onnxFile) userModelInfo(opts.model);
   checkFolder(folder);
-  const freeze = opts.freeze ?? (opts.weights ? 'backbone' : 'none');
+  // An ONNX file comes with its weights: its backbone is pretrained.
+  const freeze = opts.freeze ?? (opts.weights || onnxFile ? 'backbone' : 'none');
   const unfreezeAt = opts.unfreezeAt ?? [];
   for (const u of unfreezeAt)
     if (u.epoch > opts.epochs)
       throw new UsageError(`--unfreeze-at ${u.epoch}:${u.prefix}: epoch ${u.epoch} is after the last one (--epochs ${opts.epochs})`);
   // Options a checkpoint needs (GoogLeNet's transformInput) apply only with its weights.
-  const modelOptions = opts.weights ? (userModelInfo(opts.model).weights[0]?.modelOptions ?? {}) : {};
-  const model = createModel(opts.model, { ...modelOptions, seed: opts.seed });
+  const modelOptions = opts.weights && !onnxFile ? (userModelInfo(opts.model).weights[0]?.modelOptions ?? {}) : {};
+  const fromOnnx = onnxFile && (await onnxModel(onnxFile, opts));
+  const model: ImageClassifier = fromOnnx ? fromOnnx.model : createModel(opts.model, { ...modelOptions, seed: opts.seed });
   try {
     applyFreeze(model, opts.model, freeze);
     for (const u of unfreezeAt) checkPrefix(model, opts.model, '--unfreeze-at', u.prefix);
-    const loaded = await pretrainedTransforms(model, opts.model, opts.weights);
+    const loaded = fromOnnx ? fromOnnx.transforms : await pretrainedTransforms(model, opts.model, opts.weights);
     // --image-size sets the crop; the resize keeps the weights' resize/crop ratio (256/224).
     const t: EvalTransforms = opts.imageSize
       ? { ...loaded, cropSize: opts.imageSize, resizeSize: Math.floor((opts.imageSize * loaded.resizeSize) / loaded.cropSize) }
@@ -51,7 +78,7 @@ export async function finetune(folder: string, opts: FinetuneOptions): Promise<v
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     const { classes } = data;
-    if (model.numClasses !== classes.length || opts.weights) model.resetClassifier(classes.length, opts.seed);
+    if (model.numClasses !== classes.length || opts.weights || fromOnnx) model.resetClassifier(classes.length, opts.seed);
     printModel(opts.model, model, freeze);
     if (opts.augment !== 'none' && onlyHeadTrains(model))
       console.log('(only the head trains: with --augment none the backbone would run once and the head train on cached features)');
@@ -102,6 +129,7 @@ export async function finetune(folder: string, opts: FinetuneOptions): Promise<v
         classes: [...classes],
         modelOptions,
         transforms: t,
+        ...(fromOnnx && onnxFile ? { onnx: { file: resolve(onnxFile.path), sha256: onnxFile.sha256, ...fromOnnx.model.spec } } : {}),
         metrics: { valLoss: result.loss, valAccuracy: result.accuracy ?? 0, perClassAccuracy },
       },
       opts.onnx === true,
@@ -119,7 +147,11 @@ export function registerFinetune(program: Command): void {
     .command('finetune')
     .description('fine-tune a torchvision/timm model on an image folder (one sub-folder per class, like torchvision ImageFolder)')
     .argument('<folder>', 'PNG/JPEG images in <folder>/<class>/…, or <folder>/train/<class>/… and <folder>/val/<class>/…')
-    .option('--model <name>', 'any name `convkit models` lists, e.g. resnet18, mobilenet_v3_small, timm/tf_efficientnet_b0', 'resnet18')
+    .option(
+      '--model <name>',
+      'any name `convkit models` lists, e.g. resnet18, mobilenet_v3_small, timm/tf_efficientnet_b0, or an .onnx classifier (its head is replaced)',
+      'resnet18',
+    )
     .option(
       '--weights <source>',
       "pretrained weights: a .pth/.safetensors file, a Hugging Face timm folder, a URL, or 'default' (none: random init)",

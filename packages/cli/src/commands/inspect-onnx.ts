@@ -1,7 +1,9 @@
 import { inspectOnnx, type OnnxValueInfo } from '@convkit/onnx';
 import { bytes, count, table } from '../format';
 
-const io = (v: OnnxValueInfo) => `${v.name} ${v.dtype} ${v.shape ? `[${v.shape.map((d) => d ?? '?').join(', ')}]` : '(rank unknown)'}`;
+/** `input float32 [batch, 3, 224, 224]`. */
+export const describeValue = (v: OnnxValueInfo): string =>
+  `${v.name} ${v.dtype} ${v.shape ? `[${v.shape.map((d) => d ?? '?').join(', ')}]` : '(rank unknown)'}`;
 
 /** `convkit inspect model.onnx`: what the graph is, read with the same checks as an import (nothing outside the file is opened). */
 export function printOnnxInspection(file: string, name: string, data: Uint8Array, opts: { keys: number }): void {
@@ -13,7 +15,7 @@ export function printOnnxInspection(file: string, name: string, data: Uint8Array
     ['inputs', info.inputs],
     ['outputs', info.outputs],
   ] as const) {
-    console.log(`  ${label}: ${values.map(io).join('; ') || 'none'}`);
+    console.log(`  ${label}: ${values.map(describeValue).join('; ') || 'none'}`);
   }
   console.log(`  nodes: ${count(info.nodeCount)} (${count(info.ops.length)} op types)`);
   console.log(

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageClassifier } from '@convkit/core';
-import { exportOnnx } from '@convkit/onnx';
+import { exportOnnx, UnsupportedModuleError } from '@convkit/onnx';
 import { saveWeights } from '@convkit/weights';
 import { writeUserFile } from '../files';
 import { bytes } from '../format';
@@ -21,7 +21,12 @@ export async function writeOutputs(out: string, model: ImageClassifier, meta: Fi
   console.log(`\nwrote ${join(out, WEIGHTS_FILE)} (${bytes(weights.byteLength)}, PyTorch layout) and ${join(out, META_FILE)}`);
   if (onnx) {
     const size = meta.transforms.cropSize;
-    const graph = await exportOnnx(model, { inputShape: [1, 3, size, size], inputLayout: 'nchw' });
+    const graph = await exportOnnx(model, { inputShape: [1, 3, size, size], inputLayout: 'nchw' }).catch((e) => {
+      // A model fine-tuned from an ONNX file needs @convkit/onnx to write imported graphs back.
+      if (e instanceof UnsupportedModuleError)
+        throw new UsageError(`--onnx: cannot export this model to ONNX (${e.message}); ${WEIGHTS_FILE} and ${META_FILE} are written`);
+      throw e;
+    });
     writeUserFile(join(out, 'model.onnx'), graph);
     console.log(`wrote ${join(out, 'model.onnx')} (${bytes(graph.byteLength)}, NCHW input [batch,3,${size},${size}])`);
   }
