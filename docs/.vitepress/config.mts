@@ -54,6 +54,7 @@ export default defineConfig({
         items: [
           { text: 'Loading PyTorch weights', link: '/guide/pytorch-weights' },
           { text: 'Deploy with ONNX', link: '/guide/onnx' },
+          { text: 'Fine-tune any ONNX CNN', link: '/guide/finetune-onnx' },
           { text: 'When one machine is not enough', link: '/guide/scale-out' },
           { text: 'Choosing a backend', link: '/guide/backends' },
           ...optional('performance', 'Performance'),

@@ -13,6 +13,8 @@ declare module 'vitest' {
     backends: string[];
     /** Reference files for the architecture specs; empty where torch is missing (outside CI). */
     references: Record<string, ReferenceFiles>;
+    /** torchvision ONNX exports with their logits for the importer spec, by case name; empty where torch is missing. */
+    onnxReferences: Record<string, OnnxReferenceFiles>;
   }
 }
 
@@ -20,6 +22,11 @@ export interface ReferenceFiles {
   /** Absolute paths of the header (.json) and data (.bin) written by scripts/fixtures/architectures.py. */
   json: string;
   bin: string;
+}
+
+export interface OnnxReferenceFiles extends ReferenceFiles {
+  /** Absolute path of the .onnx file written by scripts/fixtures/onnx-import.py. */
+  onnx: string;
 }
 
 export const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';

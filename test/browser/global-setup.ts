@@ -3,7 +3,8 @@
 // specs where they are.
 import type { TestProject } from 'vitest/node';
 import { ensureTorchReference, torchAvailable } from '@convkit/test-utils/node';
-import { architectureCases, referenceKey } from './references';
+import { ensureOnnxExport } from './onnx-exports';
+import { architectureCases, onnxCaseKey, onnxImportCases, referenceKey } from './references';
 
 export default function setup(project: TestProject): void {
   const references: Record<string, { json: string; bin: string }> = {};
@@ -12,4 +13,6 @@ export default function setup(project: TestProject): void {
     references[referenceKey(c)] = { json: `${stem}.json`, bin: `${stem}.bin` };
   }
   project.provide('references', references);
+  const onnx = Object.fromEntries((torchAvailable() ? onnxImportCases : []).map((c) => [onnxCaseKey(c), ensureOnnxExport(c)]));
+  project.provide('onnxReferences', onnx);
 }

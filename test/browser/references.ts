@@ -30,7 +30,25 @@ export interface ArchitectureReference {
   logits: tf.Tensor;
 }
 
-async function readBytes(path: string): Promise<ArrayBuffer> {
+/**
+ * ONNX exports for importOnnx: the default export (BatchNorm folded into the convs) and one with
+ * BatchNorm kept. Both run on cpu; each runs on one GPU backend, since SwiftShader's shader
+ * compilation makes a second pass cost half a minute more.
+ */
+export interface OnnxImportCase {
+  model: string;
+  preserve: boolean;
+  gpu: 'webgl' | 'webgpu';
+}
+
+export const onnxImportCases: OnnxImportCase[] = [
+  { model: 'resnet18', preserve: false, gpu: 'webgl' },
+  { model: 'mobilenet_v2', preserve: true, gpu: 'webgpu' },
+];
+
+export const onnxCaseKey = ({ model, preserve }: OnnxImportCase): string => `${model}${preserve ? '-preserve' : ''}`;
+
+export async function readBytes(path: string): Promise<ArrayBuffer> {
   if (inBrowser) {
     const response = await fetch(`/@fs${path}`);
     if (!response.ok) throw new Error(`GET /@fs${path}: ${response.status}`);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastKernelsInfo } from '@convkit/backend-cpu';
+import '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import '@convkit/backend-webgpu';
-import { type ImageClassifier, selectBackend } from '@convkit/core';
+import { type ImageClassifier, type Module, selectBackend } from '@convkit/core';
 import {
   type DecodedImage,
   centerCrop,
@@ -19,7 +19,9 @@ import { createModel, listModels, modelInfo } from '@convkit/models';
 import { exportOnnx } from '@convkit/onnx';
 import { loadWeights } from '@convkit/weights';
 import { download } from './download';
+import { measureBackends, timedPredict, where } from './latency';
 import { layerChoices, showFeatureMaps, showGradCam } from './explain-view';
+import { classNamesFor, describeOnnx, type ImportedOnnx, importOnnxFile, isOnnxFile } from './onnx-file';
 import { sampleImage } from './sample-image';
 import { renderSummary } from './summary-table';
 import './style.css';
@@ -33,6 +35,8 @@ const banner = $<HTMLParagraphElement>('weights-state');
 for (const m of listModels()) modelSelect.add(new Option(`${m.name} (${(m.params / 1e6).toFixed(1)}M)`, m.name));
 
 let model: ImageClassifier | null = null;
+/** A model dropped as an .onnx file, in place of the architecture picked in the list. */
+let imported: ImportedOnnx | null = null;
 let image: DecodedImage | null = null;
 let pretrained = false;
 let busy = Promise.resolve();
@@ -50,10 +54,21 @@ function setBanner(text: string, random: boolean): void {
   banner.classList.toggle('random', random);
 }
 
-async function buildModel(name: string): Promise<void> {
-  status.textContent = `building ${name}…`;
+/** The model that classifies: an imported ONNX model, else the architecture picked in the list. */
+const active = (): Module | null => imported?.model ?? model;
+const activeName = () => imported?.name ?? modelSelect.value;
+
+function dropModels(): void {
   model?.dispose();
   model = null;
+  imported?.model.dispose();
+  imported = null;
+  modelSelect.querySelector('option[value="onnx"]')?.remove();
+}
+
+async function buildModel(name: string): Promise<void> {
+  status.textContent = `building ${name}…`;
+  dropModels();
   await new Promise((r) => setTimeout(r, 0)); // let the status paint: big models take seconds
   model = createModel(name, { seed: 0 });
   pretrained = false;
@@ -71,24 +86,64 @@ async function buildModel(name: string): Promise<void> {
 }
 
 async function useWeights(source: File | URL, label: string): Promise<void> {
-  if (!model) return;
+  if (source instanceof File && (await isOnnxFile(source))) return useOnnx(source);
+  const target = active();
+  if (!target) return;
   status.textContent = `loading ${label}…`;
   // Catalog entries name checkpoint keys the model does not have (GoogLeNet's aux heads).
-  const ignore = modelInfo(modelSelect.value).weights[0]?.ignore ?? [];
+  const ignore = model ? (modelInfo(modelSelect.value).weights[0]?.ignore ?? []) : [];
   try {
-    const result = await loadWeights(model, source, { ignore });
+    // An imported ONNX model takes a checkpoint too, by its state-dict names.
+    const result = await loadWeights(target, source, { ignore });
     pretrained = true;
     setBanner(`Weights loaded: ${result.loaded.length} tensors from a ${result.format} file (${label}).`, false);
   } catch (e) {
-    setBanner(`Could not load ${label}: ${(e as Error).message} — the model keeps its random initialisation.`, true);
+    setBanner(
+      `Could not load ${label}: ${(e as Error).message} — the model keeps its ${model ? 'random initialisation' : 'weights'}.`,
+      true,
+    );
   }
-  status.textContent = `${modelSelect.value} ready on ${tf.getBackend()}`;
+  status.textContent = `${activeName()} ready on ${tf.getBackend()}`;
+  await predict();
+}
+
+/** An .onnx file replaces the model (a corrupt one is refused in the banner and the current model stays). */
+async function useOnnx(file: File): Promise<void> {
+  status.textContent = `importing ${file.name}…`;
+  let next: ImportedOnnx;
+  try {
+    next = await importOnnxFile(file);
+  } catch (e) {
+    const { message } = e as Error;
+    const named = message.startsWith(file.name) ? message : `${file.name}: ${message}`;
+    setBanner(`Could not import ${named} — the page keeps ${activeName()}.`, true);
+    status.textContent = `${activeName()} ready on ${tf.getBackend()}`;
+    return;
+  }
+  dropModels();
+  imported = next;
+  pretrained = true;
+  const { name, inputSize } = next;
+  modelSelect.add(new Option(`${name} (imported ONNX)`, 'onnx'));
+  modelSelect.value = 'onnx';
+  setBanner(describeOnnx(next), false);
+  $('catalog').textContent = '';
+  try {
+    $('summary').replaceChildren(renderSummary(next.model.summary([1, inputSize, inputSize, 3], { depth: 1 })));
+  } catch (e) {
+    $('summary').textContent = `no summary: ${(e as Error).message}`;
+  }
+  $<HTMLSelectElement>('fm-layer').replaceChildren();
+  status.textContent = `${name} ready on ${tf.getBackend()}`;
   await predict();
 }
 
 /** The eval transforms of the model's default torchvision weights (resize, crop, normalise unless `normalized` is false). */
 function preprocess(img: DecodedImage, normalized = true): tf.Tensor4D {
-  const t = modelInfo(modelSelect.value).weights[0]?.transforms;
+  // An imported model: ImageNet's transforms at its input size (resize by 256/224, centre crop).
+  const t = imported
+    ? { resizeSize: Math.round(imported.inputSize / 0.875), cropSize: imported.inputSize, mean: IMAGENET_MEAN, std: IMAGENET_STD }
+    : modelInfo(modelSelect.value).weights[0]?.transforms;
   const pipeline = compose([
     resize(t?.resizeSize ?? 256),
     centerCrop(t?.cropSize ?? 224),
@@ -97,19 +152,13 @@ function preprocess(img: DecodedImage, normalized = true): tf.Tensor4D {
   return tf.tidy(() => pipeline(toTensor(img)) as tf.Tensor4D);
 }
 
-/** Runs the model once; returns the logits and the wall time including the read-back. */
-async function timedPredict(x: tf.Tensor4D): Promise<{ logits: tf.Tensor; ms: number }> {
-  const started = performance.now();
-  const logits = model!.predict(x);
-  await logits.data();
-  return { logits, ms: performance.now() - started };
-}
-
 async function predict(): Promise<void> {
-  if (!model || !image) return;
+  if (!active() || !image) return;
   const x = preprocess(image);
-  const { logits, ms } = await timedPredict(x);
-  const [top] = await decodePredictionsAsync(logits, { topK: 5 });
+  const { logits, ms } = await timedPredict(active()!, x);
+  const classes = logits.shape[1] ?? 0;
+  const classNames = imported ? (imported.classNames.length === classes ? imported.classNames : classNamesFor(classes)) : undefined;
+  const [top] = await decodePredictionsAsync(logits, { topK: Math.min(5, classes), classNames });
   logits.dispose();
   $('top5').replaceChildren(
     ...top.map((p) => {
@@ -128,6 +177,12 @@ async function predict(): Promise<void> {
 /** The Grad-CAM of the top class beside the top-5; its own caption, so the status keeps the timing. */
 async function explainTop(x: tf.Tensor4D, top: { index: number; className: string }): Promise<void> {
   const caption = $('cam-caption');
+  if (!model) {
+    caption.textContent = 'no Grad-CAM: not available for imported ONNX models';
+    const cam = $<HTMLCanvasElement>('cam');
+    cam.getContext('2d')?.clearRect(0, 0, cam.width, cam.height);
+    return;
+  }
   const crop = preprocess(image!, false);
   try {
     const layer = await showGradCam(model!, x, crop, top.index, $<HTMLCanvasElement>('cam'));
@@ -141,9 +196,10 @@ async function explainTop(x: tf.Tensor4D, top: { index: number; className: strin
 
 /** The chosen layer's feature maps for the image on screen, as a grid of small grey images. */
 async function featureMapsOfLayer(): Promise<void> {
+  const caption = $('fm-caption');
+  if (imported) return void (caption.textContent = 'no feature maps: not available for imported ONNX models');
   if (!model || !image) return;
   const layer = $<HTMLSelectElement>('fm-layer').value;
-  const caption = $('fm-caption');
   const x = preprocess(image);
   try {
     const channels = await showFeatureMaps(model, x, layer, $<HTMLCanvasElement>('feature-maps'));
@@ -155,53 +211,21 @@ async function featureMapsOfLayer(): Promise<void> {
   }
 }
 
-/** The backend, and on 'cpu' the threads its kernels run on (helpers need a cross-origin isolated page). */
-function where(): string {
-  const backend = tf.getBackend();
-  if (backend !== 'cpu') return backend;
-  const { enabled, helpersReady, threads } = fastKernelsInfo();
-  const n = enabled && helpersReady ? threads : 1;
-  return `cpu, ${n} thread${n === 1 ? '' : 's'}`;
-}
-
-/** First run (includes shader compilation on GPUs) and the median of three more, per backend. */
 async function benchmark(): Promise<void> {
-  if (!model || !image) return;
-  const body = $<HTMLTableElement>('latency').tBodies[0];
-  body.replaceChildren();
-  const selected = tf.getBackend();
-  for (const name of ['cpu', 'webgl', 'webgpu']) {
-    const row = body.insertRow();
-    row.insertCell().textContent = name;
-    try {
-      status.textContent = `measuring on ${name}…`;
-      await selectBackend([name]);
-      const x = preprocess(image);
-      const first = await timedPredict(x);
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const run = await timedPredict(x);
-        times.push(run.ms);
-        run.logits.dispose();
-      }
-      tf.dispose([x, first.logits]);
-      times.sort((a, b) => a - b);
-      for (const v of [first.ms, times[1]]) Object.assign(row.insertCell(), { textContent: v.toFixed(1), className: 'num' });
-    } catch (e) {
-      Object.assign(row.insertCell(), { textContent: `unavailable: ${(e as Error).message}`, colSpan: 2 });
-    }
-  }
-  await selectBackend([selected]);
-  status.textContent = `measured; back on ${tf.getBackend()}`;
+  const [current, shown] = [active(), image];
+  if (!current || !shown) return;
+  const say = (text: string) => void (status.textContent = text);
+  await measureBackends($<HTMLTableElement>('latency').tBodies[0], current, () => preprocess(shown), say);
 }
 
 /** The current model (its loaded weights included) as an ONNX file: NCHW input at the model's crop size, dynamic batch. */
 async function downloadOnnx(): Promise<void> {
-  if (!model) return;
-  const name = modelSelect.value;
-  const size = modelInfo(name).inputSize;
+  const current = active();
+  if (!current) return;
+  const name = imported ? imported.name.replace(/\.onnx$/i, '') : modelSelect.value;
+  const size = imported?.inputSize ?? modelInfo(name).inputSize;
   status.textContent = `exporting ${name} to ONNX…`;
-  const bytes = await exportOnnx(model, { inputShape: [1, 3, size, size] });
+  const bytes = await exportOnnx(current, { inputShape: [1, 3, size, size] });
   const file = `${name.replace('/', '-')}.onnx`; // timm/… names
   download(bytes, file);
   status.textContent = `exported ${file} (${(bytes.length / 1e6).toFixed(1)} MB, input [batch, 3, ${size}, ${size}])`;
@@ -248,7 +272,7 @@ $('sample').addEventListener('click', () => void queue(async () => (showImage(sa
 $('bench').addEventListener('click', () => void queue(benchmark));
 $('fm-show').addEventListener('click', () => void queue(featureMapsOfLayer));
 $('export-onnx').addEventListener('click', () => void queue(downloadOnnx));
-modelSelect.addEventListener('change', () => void queue(() => buildModel(modelSelect.value)));
+modelSelect.addEventListener('change', () => modelSelect.value !== 'onnx' && void queue(() => buildModel(modelSelect.value)));
 backendSelect.addEventListener(
   'change',
   () =>
