@@ -16,8 +16,10 @@ import { Attributes, asNhwc, evaluateKnown, fromStatic, nhwc, onnxLayout, onnxSh
 
 const OPS: Record<string, OpRunner> = { ...convOps, ...elementwiseOps, ...tensorOps, ...shapeOps, ...normOps, ...resizeOps };
 
-/** Integer feeds up to this size are shape data (a Reshape target, Slice bounds): read once, used as known numbers. */
+/** Integer feeds up to this size are shape data (a Reshape target, Slice bounds), and float vectors up to 8 values
+ * may be (Resize scales, Pad's value): read once, used as known numbers. */
 const MAX_KNOWN_FEED = 64;
+const MAX_KNOWN_FLOAT_FEED = 8;
 
 /** Input shapes whose shape-subgraph values are kept (a model usually sees one or two). */
 const SHAPE_CACHE_SIZE = 8;
@@ -153,7 +155,7 @@ export class OnnxModel extends ParamTree {
       assignBuffer: (i, value) => w?.inputs.get(i)?.assign(value),
     };
     // Arithmetic on known numbers (shape vectors) is done in JS; the ops' tensor forms are for maps.
-    const known = !w && inputs.length > 0 && inputs.every((v) => !v || v.known);
+    const known = !w && inputs.length > 0 && inputs.every((v) => v?.known);
     const evaluated = known
       ? evaluateKnown(
           node.opType,
@@ -267,6 +269,11 @@ export class OnnxModel extends ParamTree {
 
 /** A fed tensor as a graph value: a small integer one also carries its numbers, as a constant would. */
 function feedValue(t: tf.Tensor): Value {
-  if (t.dtype !== 'int32' || t.size > MAX_KNOWN_FEED) return plain(t);
-  return { tensor: t, nhwc: false, known: { dims: t.shape, dtype: 'int32', values: t.dataSync() as Int32Array } };
+  const small = t.dtype === 'int32' ? t.size <= MAX_KNOWN_FEED : t.dtype === 'float32' && t.rank <= 1 && t.size <= MAX_KNOWN_FLOAT_FEED;
+  if (!small) return plain(t);
+  return {
+    tensor: t,
+    nhwc: false,
+    known: { dims: t.shape, dtype: t.dtype as 'int32' | 'float32', values: t.dataSync() as Int32Array | Float32Array },
+  };
 }
