@@ -1,68 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvkitError } from '@convkit/core';
 import { relativeDiff } from '@convkit/test-utils';
-import { runOnnx, toNchw } from '@convkit/test-utils/onnx';
 import { describe, expect, it } from 'vitest';
-import { encodeModel } from '../model-proto';
 import { OnnxGraph } from '../onnx-graph';
 import { importOnnx, UnsupportedOnnxError } from '../index';
+import { expectLikeOnnxRuntime, model, weight } from './graph-builder';
 
 // Small hand-built graphs run on the importer and on onnxruntime-node (the reference), one per
 // place where ONNX's NCHW semantics meet convkit's NHWC layout or an attribute changes the result.
-
-const seeded = (n: number, seed: number) => tf.tidy(() => tf.randomNormal([n], 0, 1, 'float32', seed).dataSync() as Float32Array);
-
-/** A graph from `build` (which gets the input's name and returns the output's), encoded. */
-function model(
-  build: (g: OnnxGraph, x: string) => string,
-  input: (number | string)[],
-  output: (number | string)[],
-  opset = 13,
-): Uint8Array {
-  const g = new OnnxGraph(opset);
-  const out = build(g, 'input');
-  g.renameOutput(out, 'output');
-  const values = new Map([...g.initializers.values()].map((i) => [i.name, i.values as Float32Array | number[]]));
-  return encodeModel(g, values, {
-    name: 'tiny',
-    input: { name: 'input', dims: input },
-    output: { name: 'output', dims: output },
-    producerVersion: '0',
-  });
-}
-
-const weight = (g: OnnxGraph, name: string, dims: number[], seed: number) =>
-  g.initializer(
-    name,
-    seeded(
-      dims.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    dims,
-  );
-
-async function expectLikeOnnxRuntime(bytes: Uint8Array, nchwShape: number[]): Promise<number> {
-  const m = await importOnnx(bytes);
-  const x = tf.randomNormal([nchwShape[0], nchwShape[2], nchwShape[3], nchwShape[1]] as number[], 0, 1, 'float32', 3);
-  const xNchw = toNchw(x);
-  try {
-    const before = tf.memory().numTensors;
-    const ours = m.predict(x);
-    const viaRun = m.run({ input: xNchw }).output as tf.Tensor;
-    expect(tf.memory().numTensors).toBe(before + 2);
-    const theirs = await runOnnx(bytes, xNchw);
-    // predict gives NHWC for a rank-4 output, run the graph's own layout.
-    const oursOnnx = ours.rank === 4 ? toNchw(ours) : ours.clone();
-    expect(oursOnnx.shape).toEqual(theirs.shape);
-    const diff = Math.max(relativeDiff(oursOnnx, theirs), relativeDiff(viaRun, theirs));
-    tf.dispose([ours, viaRun, theirs, oursOnnx]);
-    expect(diff).toBeLessThan(1e-5);
-    return diff;
-  } finally {
-    tf.dispose([x, xNchw]);
-    m.dispose();
-  }
-}
 
 describe('importOnnx: ops against onnxruntime-node', () => {
   it('a Flatten of a 2×2×C map feeding Gemm keeps ONNX C,H,W order', async () => {

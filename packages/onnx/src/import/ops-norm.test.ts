@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { relativeDiff } from '@convkit/test-utils';
 import { runOnnx } from '@convkit/test-utils/onnx';
 import { describe, expect, it } from 'vitest';
-import { encodeModel } from '../model-proto';
 import { OnnxGraph } from '../onnx-graph';
 import { importOnnx, UnsupportedOnnxError } from '../index';
+import { model as buildModel } from './graph-builder';
 
 // LayerNormalization (opset 17) and the layout-free Transpose pairs of ConvNeXt, on hand-built
 // graphs against onnxruntime-node.
@@ -12,17 +12,8 @@ import { importOnnx, UnsupportedOnnxError } from '../index';
 const seeded = (dims: number[], seed: number, mean = 0) =>
   tf.tidy(() => tf.randomNormal([dims.reduce((a, b) => a * b, 1)], mean, 1, 'float32', seed).dataSync() as Float32Array);
 
-function model(build: (g: OnnxGraph, x: string) => string, input: (number | string)[], output: (number | string)[]): Uint8Array {
-  const g = new OnnxGraph(17);
-  g.renameOutput(build(g, 'input'), 'output');
-  const values = new Map([...g.initializers.values()].map((i) => [i.name, i.values as Float32Array | number[]]));
-  return encodeModel(g, values, {
-    name: 'tiny',
-    input: { name: 'input', dims: input },
-    output: { name: 'output', dims: output },
-    producerVersion: '0',
-  });
-}
+const model = (build: (g: OnnxGraph, x: string) => string, input: (number | string)[], output: (number | string)[]) =>
+  buildModel(build, input, output, 17);
 
 /** Conv (3 → 4 channels, 5×6 map) then LayerNormalization at `axis` with Scale/B of `affine` shape. */
 function convLayerNorm(axis: number, affine: number[], attributes: Record<string, number> = {}): Uint8Array {
