@@ -21,6 +21,11 @@ FAMILIES = {
     'mnasnet': ['mnasnet0_5', 'mnasnet0_75', 'mnasnet1_0', 'mnasnet1_3'],
     'shufflenet': [f'shufflenet_v2_x{w}' for w in ('0_5', '1_0', '1_5', '2_0')],
     'squeezenet': ['squeezenet1_0', 'squeezenet1_1'],
+    'alexnet': ['alexnet'],
+    'densenet': ['densenet121', 'densenet161', 'densenet169', 'densenet201'],
+    'regnet': [f'regnet_y_{s}' for s in ('400mf', '800mf', '1_6gf', '3_2gf', '8gf', '16gf', '32gf', '128gf')]
+    + [f'regnet_x_{s}' for s in ('400mf', '800mf', '1_6gf', '3_2gf', '8gf', '16gf', '32gf')],
+    'convnext': [f'convnext_{s}' for s in ('tiny', 'small', 'base', 'large')],
 }
 
 

@@ -5,6 +5,7 @@ import { architectureMappings } from './architecture-mappings';
 import { exportOpset, importedMappings } from './export-imported';
 import { activationMapping, layerMappings } from './layer-mappings';
 import { MappingContext, type OnnxMapping } from './mapping-context';
+import { normMappings } from './norm-mappings';
 import { encodeModel } from './model-proto';
 import { OnnxGraph, type OnnxValue } from './onnx-graph';
 
@@ -41,6 +42,7 @@ function lookup(module: Module): OnnxMapping | undefined {
     custom.get(module.typeName) ??
     layerMappings[module.typeName] ??
     architectureMappings[module.typeName] ??
+    normMappings[module.typeName] ??
     importedMappings[module.typeName] ??
     activationMapping(module)
   );

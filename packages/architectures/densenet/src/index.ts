@@ -1,0 +1,2 @@
+export * from './densenet';
+export { chunkedNormReluConv, DenseLayer, Transition } from './dense-layer';

@@ -1,0 +1,2 @@
+export * from './block-params';
+export * from './regnet';
