@@ -8,6 +8,14 @@ import torchvision
 
 torch.manual_seed(0)
 model = torchvision.models.resnet18()  # weights="DEFAULT" for ImageNet's (here random: no download)
+# Random weights stand in for trained ones here: one pass in training mode gives BatchNorm the
+# statistics training would leave (at their initial 0 and 1, every image gives nearly the same features).
+with torch.no_grad():
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = None  # a cumulative average: after one batch, that batch's statistics
+    model.train()
+    model(torch.randn(16, 3, 64, 64))
 model.eval()
 torch.onnx.export(
     model,

@@ -17,7 +17,6 @@ console.log(`parameters: ${full.numParameters().toLocaleString('en-US')}`);
 const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 7); // NHWC, like every convkit model
 const nchw = tf.transpose(x, [0, 3, 1, 2]);
 const logits = full.predict(x);
-full.eval(); // run follows the module's mode (a new module trains, as in PyTorch); predict is always eval
 const { output } = full.run({ input: nchw }); // the graph's own names and layout
 const gap = tf.max(tf.abs(tf.sub(logits, output))).dataSync()[0] / tf.max(tf.abs(logits)).dataSync()[0];
 console.log(`predict: [${logits.shape}], run: [${output.shape}], the same logits: ${gap < 1e-5}`);
